@@ -1,0 +1,233 @@
+"""An indicative SECOR vs COR cost comparison, from the cost figures in the rules data.
+
+Only figures with a source are shown (partner fees, a partner's auditor-day cap, an industry
+article's range); nothing is extrapolated from the worker or site count, and where a
+jurisdiction has no figure the result says so.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from assistant.errors import InputError
+from assistant.jurisdictions import NAMES, NATIONAL, parse_jurisdiction, parse_workers
+from assistant.rules import CostItem, JurisdictionRules, Sourced, rules_for
+from assistant.tools.eligibility import Notice, check_eligibility, collect_sources, dedupe
+
+MAX_SITES = 100_000
+
+
+class CostLine(BaseModel):
+    """One sourced cost figure."""
+
+    program: str
+    label: str
+    amount: float | None
+    amount_max: float | None
+    max_open: bool = False
+    unit: str
+    text: str
+    scope: str
+    confidence: str
+    sources: list[str] = Field(min_length=1)
+
+
+class CostComparison(BaseModel):
+    """The answer of ``compare_costs``: always labelled indicative."""
+
+    province: str
+    province_name: str
+    workers: int
+    sites: int
+    indicative: bool = True
+    label: str
+    eligible: list[str]
+    recommended: str | None
+    secor: list[CostLine]
+    cor: list[CostLine]
+    other: list[CostLine]
+    summary: list[str]
+    warnings: list[Notice]
+    sources: list[str]
+
+
+def parse_sites(value: object) -> int:
+    """Check a number of work sites: a whole number from 0 to 100,000.
+
+    Example:
+        >>> parse_sites("3")
+        3
+    """
+    try:
+        sites = parse_workers(value)
+    except InputError as exc:
+        raise InputError(str(exc).replace("workers", "sites")) from None
+    if sites > MAX_SITES:
+        raise InputError(f"sites must be at most {MAX_SITES:,}, got {sites:,}")
+    return sites
+
+
+def _money(x: float) -> str:
+    return f"${x:,.0f}" if float(x).is_integer() else f"${x:,.2f}"
+
+
+_UNITS = {
+    "once": "",
+    "per_year": " a year",
+    "per_day": " a day",
+    "per_person": " per person",
+    "per_certification": " per certification",
+    "ratio": "",
+}
+
+
+def _line(item: Sourced[CostItem], scope: str) -> CostLine:
+    c = item.value
+    if c.unit == "ratio" or c.amount is None:
+        text = c.label
+    elif c.amount_max is not None:
+        upper = f"more than {_money(c.amount_max)}" if c.max_open else _money(c.amount_max)
+        text = f"{c.label}: {_money(c.amount)} to {upper}{_UNITS[c.unit]}"
+    else:
+        text = f"{c.label}: {_money(c.amount)}{_UNITS[c.unit]}"
+    if item.confidence == "low":
+        text += " (low confidence: secondary or dated source)"
+    return CostLine(
+        program=c.program,
+        label=c.label,
+        amount=c.amount,
+        amount_max=c.amount_max,
+        max_open=c.max_open,
+        unit=c.unit,
+        text=text,
+        scope=scope,
+        confidence=item.confidence,
+        sources=item.sources,
+    )
+
+
+def _class_name(rules: JurisdictionRules, workers: int) -> str | None:
+    if rules.size_classes is None:
+        return None
+    for cls in rules.size_classes.value:
+        if cls.contains(workers):
+            return cls.local_name
+    return None
+
+
+def compare_costs(jurisdiction: str, workers: int, sites: int = 1) -> CostComparison:
+    """Compare indicative SECOR and COR costs for a business, from sourced figures only.
+
+    Args:
+        jurisdiction: a province or territory code, name or abbreviation.
+        workers: people working for the business, 0 to 1,000,000.
+        sites: work sites, 0 to 100,000 (the industry article says the COR audit cost grows
+            with sites and workers; no per-site figure exists, so it is not multiplied).
+
+    Returns:
+        A ``CostComparison`` labelled indicative, with every figure's sources.
+
+    Raises:
+        InputError: an unknown jurisdiction, or an invalid worker or site count.
+
+    Example:
+        >>> r = compare_costs("BC", 8, 2)
+        >>> [line.text for line in r.secor][0]
+        'go2HR SECOR Internal Auditor Training (plus tax): $199 per person'
+        >>> r.cor[0].text
+        'go2HR cap on external-auditor charges (travel extra): $550 a day'
+    """
+    code = parse_jurisdiction(jurisdiction)
+    n = parse_workers(workers)
+    n_sites = parse_sites(sites)
+    rules = rules_for(code)
+    national = rules_for(NATIONAL)
+    elig = check_eligibility(code, n)
+    notices: list[Notice] = []
+    summary: list[str] = []
+    label = (
+        "Indicative only: figures come from certifying partners' published fees and an industry "
+        "article, copied at different dates; confirm current costs with the certifying partner."
+    )
+
+    def done(secor: list[CostLine], cor: list[CostLine], other: list[CostLine]) -> CostComparison:
+        lines = secor + cor + other
+        return CostComparison(
+            province=code,
+            province_name=NAMES[code],
+            workers=n,
+            sites=n_sites,
+            label=label,
+            eligible=elig.eligible,
+            recommended=elig.recommended,
+            secor=secor,
+            cor=cor,
+            other=other,
+            summary=summary,
+            warnings=notices,
+            sources=dedupe([s for line in lines for s in line.sources] + collect_sources(notices)),
+        )
+
+    if not rules.cor.exists.value:
+        summary.append(
+            f"No COR program was found for {rules.name}, so there are no costs to compare."
+        )
+        notices.append(
+            Notice(
+                kind="no_program",
+                text=f"No COR program was found for {rules.name}.",
+                sources=rules.cor.exists.sources,
+            )
+        )
+        return done([], [], [])
+
+    cls = _class_name(rules, n)
+    local_items = [
+        c for c in rules.costs if not c.value.size_classes or (cls and cls in c.value.size_classes)
+    ]
+    lines = [_line(c, code) for c in local_items]
+    has_secor = rules.small_employer.exists.value
+    for item in national.costs:
+        if item.value.program == "SECOR" and not has_secor:
+            continue
+        lines.append(_line(item, NATIONAL))
+
+    secor = [ln for ln in lines if ln.program == "SECOR"]
+    cor = [ln for ln in lines if ln.program == "COR"]
+    other = [ln for ln in lines if ln.program not in ("SECOR", "COR")]
+
+    if cls:
+        summary.append(f"With {n} workers the business is in the {cls} class in {rules.name}.")
+    if "SECOR" in elig.eligible:
+        summary.append(
+            f"SECOR is available at {n} workers, so both columns apply; the recommendation is "
+            f"{elig.recommended}."
+        )
+    elif has_secor:
+        summary.append(f"SECOR is not available at {n} workers in {rules.name}; only COR applies.")
+    else:
+        summary.append(f"No SECOR was found in {rules.name}; only COR costs apply.")
+    if not local_items:
+        notices.append(
+            Notice(
+                kind="not_found",
+                text=f"No {rules.name} fee or audit cost was found in the public sources; only the "
+                "national industry figures are shown. Ask the certifying partner for a quote.",
+                sources=rules.cor.exists.sources,
+            )
+        )
+    seed_cor = [ln for ln in cor if ln.scope == NATIONAL]
+    if seed_cor:
+        summary.append(
+            f"The industry article's COR audit range depends on sites and workers; with "
+            f"{n_sites} site{'s' if n_sites != 1 else ''} no finer estimate is sourced."
+        )
+        notices.append(
+            Notice(
+                kind="low_confidence",
+                text="The national COR audit range and the 'about 5 times cheaper' SECOR claim "
+                "come from an industry article, not a certifying partner.",
+                sources=dedupe([s for ln in seed_cor for s in ln.sources]),
+            )
+        )
+    return done(secor, cor, other)

@@ -1,0 +1,219 @@
+"""The rules files: schema, provenance on every value, disagreements, readable passages."""
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from pydantic import BaseModel
+
+from assistant.corpus import NAMED_SOURCES
+from assistant.errors import CorpusError
+from assistant.jurisdictions import JURISDICTIONS
+from assistant.rules import (
+    DEFAULT_RULES_DIR,
+    JurisdictionRules,
+    Sourced,
+    WorkerLimit,
+    load_rules,
+    load_rules_file,
+    partners_for,
+    render_passages,
+    rules_for,
+)
+
+TOPICS = {
+    "overview", "eligibility", "worker-count", "subcontractors", "elements", "audit",
+    "pass-marks", "training", "costs", "incentives", "procurement", "reciprocity", "roadmap",
+    "partners", "no-program",
+}  # fmt: skip
+
+
+def _walk(obj):
+    """Every Sourced value inside a model, and every plain leaf that is not inside one."""
+    if isinstance(obj, Sourced):
+        yield obj
+        return
+    if isinstance(obj, BaseModel):
+        for name in type(obj).model_fields:
+            yield from _walk(getattr(obj, name))
+    elif isinstance(obj, list | tuple):
+        for item in obj:
+            yield from _walk(item)
+
+
+def test_all_fourteen_files_load():
+    rules = load_rules()
+    assert list(rules) == [*JURISDICTIONS, "national"]
+    assert all(isinstance(r, JurisdictionRules) for r in rules.values())
+    files = sorted(p.stem for p in DEFAULT_RULES_DIR.glob("*.yaml"))
+    assert files == sorted([c.lower() for c in JURISDICTIONS] + ["national"])
+
+
+@pytest.mark.parametrize("code", [*JURISDICTIONS, "national"])
+def test_every_value_has_sources_date_and_confidence(code):
+    values = list(_walk(rules_for(code)))
+    assert values
+    for v in values:
+        assert v.sources and all(
+            (re.match(r"^https?://\S+$", s) or s in NAMED_SOURCES) for s in v.sources
+        )
+        assert v.last_verified.isoformat() == "2026-11-30"
+        assert v.confidence in {"high", "medium", "low"}
+        for alt in v.alternatives:
+            assert alt.sources and alt.note
+
+
+def test_cor_program_existence_matches_reference():
+    rules = load_rules()
+    without = {code for code in JURISDICTIONS if not rules[code].cor.exists.value}
+    assert without == {"QC", "PE"}
+    for code in without:
+        assert rules[code].no_program_advice is not None
+
+
+def test_small_employer_limits_match_reference():
+    expected = {
+        "AB": WorkerLimit(max=10, inclusive=True),
+        "BC": WorkerLimit(max=20, inclusive=False),
+        "SK": WorkerLimit(max=9, inclusive=True),
+        "MB": WorkerLimit(max=10, inclusive=False),
+        "NS": WorkerLimit(max=4, inclusive=True),
+        "YT": WorkerLimit(max=10, inclusive=False),
+    }
+    rules = load_rules()
+    for code in JURISDICTIONS:
+        se = rules[code].small_employer
+        if code in expected:
+            assert se.exists.value and se.worker_limit.value == expected[code], code
+        else:
+            assert not se.exists.value, code
+    assert rules["BC"].small_employer.counting.value.fte_hours_per_year == 2080
+
+
+def test_disagreements_are_recorded_with_both_readings():
+    ab = rules_for("AB").small_employer.worker_limit
+    assert ab.value == WorkerLimit(max=10, inclusive=True)
+    assert any("alberta.ca" in alt.sources[0] for alt in ab.alternatives)
+    sk = rules_for("SK").small_employer.worker_limit
+    assert "scsaonline.ca" in sk.sources[0]
+    assert any(
+        "hcsas" in alt.sources[0] and alt.value == WorkerLimit(max=10, inclusive=False)
+        for alt in sk.alternatives
+    )
+
+
+def test_special_programs():
+    yt = rules_for("YT")
+    assert [p.id for p in yt.other_programs] == ["OCOP"]
+    ns = rules_for("NS")
+    classes = [(c.local_name, c.min, c.max, c.program_id) for c in ns.size_classes.value]
+    assert classes == [
+        ("Owner/Operator", 0, 1, "OWNER-OPERATOR"),
+        ("Small Business", 2, 4, "SECOR"),
+        ("Intermediate", 5, 19, "COR"),
+        ("Standard", 20, None, "COR"),
+    ]
+    assert "no program called SECOR" in ns.small_employer.exists.note
+    assert rules_for("AB").procurement[0].value.refuses == ["SECOR"]
+
+
+def _copy_rules(tmp_path: Path) -> Path:
+    folder = tmp_path / "rules"
+    shutil.copytree(DEFAULT_RULES_DIR, folder)
+    return folder
+
+
+def _edit(path: Path, change) -> None:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+
+
+def test_schema_rejects_a_value_without_sources(tmp_path):
+    folder = _copy_rules(tmp_path)
+    _edit(folder / "ab.yaml", lambda d: d["small_employer"]["worker_limit"].pop("sources"))
+    with pytest.raises(CorpusError) as err:
+        load_rules(folder)
+    message = str(err.value)
+    assert "ab.yaml" in message
+    assert "small_employer.worker_limit.sources" in message
+    assert "needs sources" in message
+
+
+def test_schema_rejects_empty_sources_and_bare_values(tmp_path):
+    folder = _copy_rules(tmp_path)
+    _edit(folder / "mb.yaml", lambda d: d["small_employer"]["worker_limit"].update(sources=[]))
+    with pytest.raises(CorpusError, match="mb.yaml.*worker_limit.sources"):
+        load_rules(folder)
+    folder2 = _copy_rules(tmp_path / "b")
+    _edit(folder2 / "mb.yaml", lambda d: d["small_employer"].update(worker_limit=10))
+    with pytest.raises(CorpusError, match="worker_limit"):
+        load_rules(folder2)
+
+
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [
+        (lambda d: d["cor"]["exists"].update(sources=["not a url"]), "http"),
+        (lambda d: d["cor"]["exists"].pop("last_verified"), "last_verified"),
+        (lambda d: d["cor"]["exists"].update(confidence="sure"), "confidence"),
+        (lambda d: d.update(code="BC"), "does not match"),
+        (lambda d: d.update(surprise=1), "surprise"),
+        (lambda d: d["incentives"][0].update(kind="magic"), "kind"),
+        (lambda d: d["incentives"][0]["params"].update(value={"percent": 1}), "needs params"),
+    ],
+)
+def test_schema_rejects_broken_files(tmp_path, change, match):
+    folder = _copy_rules(tmp_path)
+    _edit(folder / "ab.yaml", change)
+    with pytest.raises(CorpusError, match=match):
+        load_rules(folder)
+
+
+def test_missing_and_invalid_yaml(tmp_path):
+    folder = _copy_rules(tmp_path)
+    (folder / "nu.yaml").unlink()
+    with pytest.raises(CorpusError, match="nu.yaml: rules file missing"):
+        load_rules(folder)
+    bad = tmp_path / "ab.yaml"
+    bad.write_text("code: [AB\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match="not valid YAML"):
+        load_rules_file(bad)
+
+
+@pytest.mark.parametrize("code", [*JURISDICTIONS, "national"])
+def test_render_passages(code):
+    passages = render_passages(rules_for(code))
+    assert passages
+    sections = [p.section for p in passages]
+    assert len(sections) == len(set(sections))
+    for p in passages:
+        assert p.doc_id == f"rules-{code.lower()}"
+        assert p.title.endswith("rules (machine-readable)")
+        assert p.section.endswith("?")
+        body, last = p.text.rsplit("\n", 1)
+        assert last == "Sources: " + ", ".join(p.sources)
+        assert p.sources and len(body.split()) >= 8
+        assert set(p.topics) <= TOPICS
+        assert p.last_verified == "2026-11-30"
+        assert "None" not in body
+
+
+def test_passages_state_numbers():
+    ab = {p.section: p.text for p in render_passages(rules_for("AB"))}
+    limit = ab["What is the SECOR worker limit in Alberta?"]
+    assert "10 or fewer" in limit and "fewer than 10" in limit
+    assert "80% overall" in ab["What are the COR audit pass marks in Alberta?"]
+    mb = {p.section: p.text for p in render_passages(rules_for("MB"))}
+    assert "greater of 15% of premium or $3,000, capped at 75%" in " ".join(mb.values())
+    qc = render_passages(rules_for("QC"))
+    assert "no-program" in qc[0].topics
+
+
+def test_partners_for():
+    assert [p.name for p in partners_for("AB", "roofing")][0].startswith("Alberta Construction")
+    assert len(partners_for("AB")) == 10
+    assert partners_for("QC") == []
+    assert partners_for("YT", "anything")[0].name.startswith("Northern Safety Network Yukon")
