@@ -180,10 +180,24 @@ def parse_document(path: Path) -> Document:
         line = (mark.line + 2) if mark else 1
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise CorpusError(f"{path}:{line}: front matter is not valid YAML ({problem})") from None
+    except ValueError as exc:  # YAML reads 2026-02-30 as a date and fails inside the parser
+        line, name = _bad_date_line(lines[1:end])
+        raise CorpusError(f"{path}:{line}: field '{name}' is not a real date ({exc})") from None
     if not isinstance(meta, dict):
         raise CorpusError(f"{path}:2: front matter must be a mapping of fields")
     _validate_meta(path, meta, lines[1:end])
     return Document(path.stem, path, meta, "\n".join(lines[end + 1 :]), end + 2)
+
+
+def _bad_date_line(fm_lines: list[str]) -> tuple[int, str]:
+    for i, line in enumerate(fm_lines, start=2):
+        match = re.match(r"^(\w+):\s*(\d{4}-\d{2}-\d{2})\s*$", line)
+        if match:
+            try:
+                date.fromisoformat(match.group(2))
+            except ValueError:
+                return i, match.group(1)
+    return 2, "?"
 
 
 def _field_line(path_lines: list[str], name: str) -> int:

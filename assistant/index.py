@@ -211,4 +211,7 @@ def move_aside(path: Path) -> Path | None:
         return None
     target = path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
     shutil.move(str(path), str(target))
+    from chromadb.api.client import SharedSystemClient
+
+    SharedSystemClient.clear_system_cache()  # Chroma caches one client per path in a process
     return target

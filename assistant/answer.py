@@ -1,0 +1,75 @@
+"""The one `Answer` type every front end reads: CLI JSON, the Gradio UI and the evals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class Citation(BaseModel):
+    """A numbered source: ``quote`` is an exact span of the passage ``passage``."""
+
+    n: int
+    source: str  # document id, e.g. "alberta" or "rules-ab"
+    section: str
+    quote: str
+    url: str
+    title: str = ""
+    last_verified: str = ""
+    chunk_id: str = ""
+    passage: str = ""
+
+    def contract(self) -> dict[str, str]:
+        return {
+            "source": self.source,
+            "section": self.section,
+            "quote": self.quote,
+            "url": self.url,
+        }
+
+
+class ToolCall(BaseModel):
+    name: str
+    args: dict[str, Any]
+    result: dict[str, Any]
+
+
+class ConversationState(BaseModel):
+    """What the conversation has established so far (the UI's side panel shows the same)."""
+
+    jurisdiction: str | None = None
+    workers: int | None = None
+    subcontractors: bool | None = None
+    public_contracts: bool | None = None
+    owner_operator: bool | None = None
+    industry: str | None = None
+    last_question: str | None = None
+
+
+class Answer(BaseModel):
+    question: str
+    province: str | None = None
+    answer: str
+    citations: list[Citation] = Field(default_factory=list)
+    tool_calls: list[ToolCall] = Field(default_factory=list)
+    refused: bool = False
+    not_covered: bool = False
+    asked_back: bool = False
+    route: str = "retrieval"
+    notes: list[str] = Field(default_factory=list)
+    retrieved: list[str] = Field(default_factory=list)  # chunk ids, best first (for the evals)
+    state: ConversationState = Field(default_factory=ConversationState)
+    standalone_question: str = ""
+    latency_ms: float = 0.0
+
+    def contract(self) -> dict[str, Any]:
+        """The JSON object `corguide ask --json` prints (the design notes' contract)."""
+        return {
+            "question": self.question,
+            "province": self.province,
+            "answer": self.answer,
+            "citations": [c.contract() for c in self.citations],
+            "tool_calls": [t.model_dump(mode="json") for t in self.tool_calls],
+            "refused": self.refused,
+        }

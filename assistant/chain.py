@@ -1,0 +1,297 @@
+"""The answer chain: understand -> tools and retrieval -> compose (or LLM) -> guard.
+
+Built from LangChain runnables so each stage can be traced or swapped; the default path needs no
+language model and is deterministic. `Assistant.ask` returns the one `Answer` type that every
+front end reads; `Assistant.stream` yields the same answer in pieces for the chat UI.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain_core.runnables import RunnableLambda
+
+from assistant.answer import Answer, Citation, ConversationState, ToolCall
+from assistant.compose import Composer
+from assistant.errors import CorguideError, InputError
+from assistant.guard import check
+from assistant.index import ChromaIndex
+from assistant.jurisdictions import NAMES
+from assistant.retrieve import MIN_SIMILARITY, HybridSearch, Scored
+from assistant.settings import Settings, get_settings
+from assistant.tool_text import describe_tool_call
+from assistant.understand import Plan, plan_question
+
+REFUSAL = (
+    "I can only help with workplace safety certification in Canada: the Certificate of "
+    "Recognition (COR) and Small Employer COR (SECOR), who can use them, what a safety program "
+    "must contain, audits, training, WCB incentives and the contracts that require them. "
+    "Ask me about one of those."
+)
+ASK_JURISDICTION = (
+    "Which province or territory is your business in? The rules differ by jurisdiction."
+)
+ASK_WORKERS = "How many workers do you have (counting owners, part-time and casual staff)?"
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def clean_question(text: object, max_chars: int) -> str:
+    """A question fit to answer: text, printable, not blank, not too long.
+
+    Raises:
+        InputError: empty or blank, or longer than ``max_chars``.
+
+    Example:
+        >>> clean_question("  Which program?\\x00 ", 100)
+        'Which program?'
+    """
+    if not isinstance(text, str):
+        raise InputError("the question must be text")
+    # Lone surrogates (undecodable bytes on the command line) become "?"; U+FFFD a space.
+    text = text.encode("utf-8", "replace").decode("utf-8")
+    text = unicodedata.normalize("NFC", _CONTROL.sub(" ", text.replace("\ufffd", " ")))
+    text = " ".join(text.split())
+    if not text:
+        raise InputError("the question is empty: type a question about COR or SECOR")
+    if len(text) > max_chars:
+        raise InputError(
+            f"the question is too long ({len(text):,} characters; the limit is {max_chars:,}): "
+            "shorten it to the part you want answered"
+        )
+    return text
+
+
+@dataclass
+class Gathered:
+    plan: Plan
+    tool_calls: list[ToolCall] = field(default_factory=list)
+    passages: list[Scored] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+class Assistant:
+    """Answers questions over one index; load once, ask many times."""
+
+    def __init__(self, settings: Settings, search: HybridSearch, llm: Any = None) -> None:
+        from assistant.rules import load_rules
+
+        self.settings = settings
+        self.search = search
+        self.rules = load_rules(settings.corpus_dir / "rules")
+        bm25 = search._bm25
+        self.composer = Composer(dict(bm25.idf) if bm25 else None)
+        self.llm = llm
+        self.chain = (
+            RunnableLambda(self._plan, name="understand")
+            | RunnableLambda(self._gather, name="tools_and_retrieval")
+            | RunnableLambda(self._respond, name="compose_and_guard")
+        )
+
+    @classmethod
+    def load(cls, settings: Settings | None = None, *, llm: Any = None) -> Assistant:
+        """Open the index and, when ``CORGUIDE_LLM`` (or ``llm``) names one, the chat model.
+
+        Raises:
+            IndexMissingError: no index yet (run ``corguide ingest``).
+            IndexCorruptError: the index cannot be read.
+            ModelError: the embedding or chat model cannot be loaded.
+        """
+        from assistant.embeddings import load_embedder
+        from assistant.errors import IndexMissingError
+
+        settings = settings or get_settings()
+        index = ChromaIndex(settings, load_embedder(settings.embedding_model))
+        if index.count() == 0:
+            raise IndexMissingError(
+                f"the index at {index.location} is empty: run `corguide ingest`"
+            )
+        if llm is None and settings.llm:
+            from assistant.llm import load_chat_model
+
+            llm = load_chat_model(settings.llm)
+        return cls(settings, HybridSearch(index), llm)
+
+    # -- public API -------------------------------------------------------------------------
+
+    def ask(self, question: str, state: ConversationState | None = None) -> Answer:
+        """Answer one question, given the conversation state so far.
+
+        Raises:
+            InputError: the question is empty or too long.
+        """
+        started = time.perf_counter()
+        text = clean_question(question, self.settings.max_question_chars)
+        answer: Answer = self.chain.invoke(
+            {"question": text, "state": state or ConversationState()}
+        )
+        answer.latency_ms = round((time.perf_counter() - started) * 1000, 2)
+        return answer
+
+    def stream(
+        self, question: str, state: ConversationState | None = None
+    ) -> Iterator[str | Answer]:
+        """Yield the answer text in growing pieces, then the final `Answer`.
+
+        The guard runs before anything is shown, so streamed text is always checked text.
+        """
+        answer = self.ask(question, state)
+        words = re.split(r"(\s+)", answer.answer)
+        for end in range(6, len(words) + 6, 6):
+            yield "".join(words[:end])
+        yield answer
+
+    # -- chain stages -----------------------------------------------------------------------
+
+    def _plan(self, inputs: dict) -> Plan:
+        return plan_question(inputs["question"], inputs["state"], NAMES)
+
+    def _gather(self, plan: Plan) -> Gathered:
+        gathered = Gathered(plan)
+        if not plan.in_scope:
+            return gathered
+        from assistant.tools import TOOL_FUNCTIONS
+
+        for name, args in plan.tools:
+            try:
+                result = TOOL_FUNCTIONS[name](**args)
+            except CorguideError as exc:
+                gathered.notes.append(f"{name}: {exc}")
+                continue
+            gathered.tool_calls.append(
+                ToolCall(name=name, args=args, result=result.model_dump(mode="json"))
+            )
+        if plan.retrieve:
+            gathered.passages = self.search.search(
+                plan.focus, jurisdiction=plan.state.jurisdiction, k=self.settings.top_k
+            )
+        return gathered
+
+    def _respond(self, gathered: Gathered) -> Answer:
+        plan = gathered.plan
+        base = {
+            "question": plan.question,
+            "province": plan.state.jurisdiction,
+            "state": plan.state,
+            "route": plan.route,
+            "standalone_question": plan.standalone,
+            "retrieved": [p.chunk.id for p in gathered.passages],
+            "notes": list(gathered.notes),
+        }
+        if not plan.in_scope:
+            return Answer(answer=REFUSAL, refused=True, **base)
+        covered = bool(gathered.tool_calls) or (
+            bool(gathered.passages) and gathered.passages[0].similarity >= MIN_SIMILARITY
+        )
+        if not covered:
+            text = (
+                "The guidance I have does not cover that question. "
+                f"{self._partner_line(plan.state, ask=True)}"
+            )
+            return Answer(answer=text, not_covered=True, **base)
+        text, citations = self._compose(plan, gathered)
+        if not text:  # nothing in the passages relates to the words of the question
+            text = (
+                "The guidance I have does not cover that question. "
+                f"{self._partner_line(plan.state, ask=True)}"
+            )
+            return Answer(answer=text, not_covered=True, **base)
+        if self.llm is not None:
+            from assistant.llm import llm_answer
+
+            try:
+                llm_text, llm_citations, llm_calls = llm_answer(
+                    self.llm, plan, gathered.passages, gathered.tool_calls
+                )
+            except Exception as exc:  # any provider failure falls back to the composer
+                base["notes"].append(
+                    f"the language model failed ({type(exc).__name__}); "
+                    "the extractive answer is shown"
+                )
+            else:
+                report = check(llm_text, llm_citations, llm_calls)
+                if report.ok and llm_text.strip():
+                    text, citations = llm_text, report.citations
+                    gathered.tool_calls = llm_calls
+                else:
+                    base["notes"].append(
+                        "the language model's answer failed the grounding check "
+                        f"({_guard_reason(report)}), so the extractive answer is shown"
+                    )
+        report = check(text, citations, gathered.tool_calls)
+        if not report.ok:  # the composer quotes exactly; this only trips on a bug, so be loud
+            base["notes"].append(f"guard: {_guard_reason(report)}")
+        if base["notes"] and self.llm is not None:
+            # The details (with the rejected numbers) stay in `notes`; the user sees no number
+            # that failed the guard, not even inside the note.
+            text += (
+                "\n\n_Note: the language model's answer did not pass the grounding check or "
+                "failed, so the extractive answer from the cited passages is shown._"
+            )
+        text += "\n\n" + self._partner_line(plan.state)
+        return Answer(
+            answer=text,
+            citations=report.citations,
+            tool_calls=gathered.tool_calls,
+            asked_back=plan.ask_for_jurisdiction or plan.ask_for_workers,
+            **base,
+        )
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    def _compose(self, plan: Plan, gathered: Gathered) -> tuple[str, list[Citation]]:
+        parts: list[str] = []
+        if plan.ask_for_jurisdiction:
+            parts.append("The answer depends on the province or territory. In general:")
+        for call in gathered.tool_calls:
+            parts.append(describe_tool_call(call))
+        citations: list[Citation] = []
+        if gathered.passages:
+            lead, points, citations = self.composer.compose(
+                plan.focus, gathered.passages, jurisdiction=plan.state.jurisdiction
+            )
+            if lead:
+                if gathered.tool_calls:
+                    parts.append("From the guidance:")
+                parts.append(lead + ("\n\n" + points if points else ""))
+        if plan.ask_for_jurisdiction:
+            parts.append(ASK_JURISDICTION)
+        elif plan.ask_for_workers:
+            parts.append(ASK_WORKERS)
+        return "\n\n".join(p for p in parts if p), citations
+
+    def _partner_line(self, state: ConversationState, *, ask: bool = False) -> str:
+        from assistant.rules import partners_for
+
+        partner = None
+        if state.jurisdiction:
+            found = partners_for(state.jurisdiction, state.industry)
+            partner = found[0] if found else None
+        if partner is not None:
+            who = f"{partner.name} ({partner.url})"
+        elif state.jurisdiction:
+            who = "the certifying partner in the province or territory where you plan to work"
+        else:
+            who = "the certifying partner (safety association) in your province or territory"
+        if ask:
+            return f"Ask {who}: they can answer it for your business."
+        return (
+            f"Confirm with your certifying partner, {who}. "
+            "This is general guidance, not legal advice."
+        )
+
+
+def _guard_reason(report: Any) -> str:
+    reasons = []
+    if report.dropped_citations:
+        reasons.append(f"{len(report.dropped_citations)} quote(s) not found in their passage")
+    if report.ungrounded_numbers:
+        reasons.append(
+            "numbers not in any cited passage or tool result: "
+            + ", ".join(report.ungrounded_numbers)
+        )
+    return "; ".join(reasons)

@@ -1,0 +1,91 @@
+"""Shared fixtures: the socket guard, one embedding model and one real index per session."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+from netguard_core import attempts, install  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+NETGUARD_DIR = Path(__file__).parent / "netguard"
+
+install()  # every test, and everything it imports, runs with outbound connections refused
+
+
+@pytest.fixture(autouse=True)
+def _no_network_attempts():
+    """Fail any test whose code tried to reach the network, even if it swallowed the error."""
+    before = len(attempts)
+    yield
+    new = attempts[before:]
+    assert not new, f"test tried to reach the network: {new}"
+
+
+@pytest.fixture(scope="session")
+def session_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("corguide-data")
+
+
+@pytest.fixture(scope="session")
+def settings(session_data_dir: Path):
+    """Settings pointing at a session-wide temporary data dir (the real corpus, real model)."""
+    from assistant.settings import Settings
+
+    return Settings(data_dir=session_data_dir, corpus_dir=ROOT / "corpus")
+
+
+@pytest.fixture(scope="session")
+def embedder(settings):
+    from assistant.embeddings import load_embedder
+
+    return load_embedder(settings.embedding_model)
+
+
+@pytest.fixture(scope="session")
+def built_index(settings, embedder):
+    """The real corpus ingested once into a real embedded Chroma for the whole session."""
+    from assistant.ingest import ingest
+
+    return ingest(settings)
+
+
+@pytest.fixture(scope="session")
+def assistant(settings, built_index):
+    from assistant.chain import Assistant
+
+    return Assistant.load(settings)
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    """Environment for one test with its own data dir; returns a helper to run the CLI."""
+    from assistant.settings import get_settings
+
+    monkeypatch.setenv("CORGUIDE_DATA_DIR", str(tmp_path / "data"))
+    get_settings.cache_clear()
+    yield tmp_path
+    get_settings.cache_clear()
+
+
+def copy_index(settings, target: Path) -> Path:
+    """A private copy of the session index, for tests that damage or change it."""
+    shutil.copytree(settings.chroma_dir, target)
+    return target
+
+
+def subprocess_env(extra: dict[str, str] | None = None, log: Path | None = None) -> dict[str, str]:
+    """Environment for a child process held to the same no-network rule."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(NETGUARD_DIR), env.get("PYTHONPATH", "")]).strip(
+        os.pathsep
+    )
+    if log is not None:
+        env["CORGUIDE_NETGUARD_LOG"] = str(log)
+    env.update(extra or {})
+    return env

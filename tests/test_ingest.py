@@ -1,0 +1,129 @@
+"""Ingest against a real embedded Chroma and a real `chroma run` server."""
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from assistant.errors import CorpusError, IndexCorruptError
+from assistant.ingest import index_status, ingest
+from assistant.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def small_corpus(tmp_path):
+    """A copy of three real documents plus the real rules, to keep each ingest short."""
+    corpus = tmp_path / "corpus"
+    (corpus / "guidance").mkdir(parents=True)
+    for name in ("alberta.md", "manitoba.md", "choosing-cor-or-secor.md"):
+        shutil.copy(ROOT / "corpus" / "guidance" / name, corpus / "guidance" / name)
+    shutil.copytree(ROOT / "corpus" / "rules", corpus / "rules")
+    return corpus
+
+
+def test_session_index_built(built_index):
+    assert built_index.chunks > 300 and built_index.embedded == built_index.chunks
+
+
+def test_reingest_unchanged_embeds_nothing(settings, built_index):
+    again = ingest(settings)
+    assert again.embedded == 0 and again.unchanged == built_index.chunks
+    assert index_status(settings).fresh
+
+
+def test_changed_added_and_removed_chunks(tmp_path, small_corpus, embedder):
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=small_corpus)
+    first = ingest(settings)
+    doc = small_corpus / "guidance" / "manitoba.md"
+    extra = (
+        "## Extra question?\n\nA new passage.\n\n"
+        "Sources: https://www.constructionsafety.ca/cor-program/\n\n## "
+    )
+    doc.write_text(doc.read_text().replace("## ", extra, 1))
+    (small_corpus / "guidance" / "alberta.md").unlink()
+    second = ingest(settings)
+    assert second.added >= 1
+    assert second.removed >= 10
+    assert second.embedded == second.added + second.updated
+    assert second.chunks == first.chunks + second.added - second.removed
+    assert ingest(settings).embedded == 0
+
+
+def test_broken_front_matter_changes_nothing(tmp_path, small_corpus, embedder):
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=small_corpus)
+    ingest(settings)
+    before = index_status(settings)
+    bad = small_corpus / "guidance" / "zz-broken.md"
+    bad.write_text("---\ntitle: Broken\njurisdiction: AB\nsources: [oops\n---\n# x\n")
+    with pytest.raises(CorpusError, match=r"zz-broken\.md:\d+"):
+        ingest(settings)
+    bad.unlink()
+    after = index_status(settings)
+    assert (after.chunks, after.stored_fingerprint) == (before.chunks, before.stored_fingerprint)
+
+
+def test_rebuild_replaces_a_damaged_index(tmp_path, small_corpus, embedder):
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=small_corpus)
+    ingest(settings)
+    db = settings.chroma_dir / "chroma.sqlite3"
+    db.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(IndexCorruptError, match="ingest --rebuild"):
+        ingest(settings)
+    report = ingest(settings, rebuild=True)
+    assert report.chunks == report.embedded > 0
+    assert list(tmp_path.glob("data/chroma.damaged-*")), "the damaged folder is kept, not deleted"
+    assert index_status(settings).fresh
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_chroma_server_round_trip(tmp_path, small_corpus, embedder):
+    """A real `chroma run` server from the installed package: ingest and query through HTTP."""
+    chroma = Path(sys.executable).parent / "chroma"
+    port = _free_port()
+    server = subprocess.Popen(
+        [
+            str(chroma),
+            "run",
+            "--path",
+            str(tmp_path / "server"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.3)
+        settings = Settings(
+            data_dir=tmp_path / "data",
+            corpus_dir=small_corpus,
+            chroma_url=f"http://127.0.0.1:{port}",
+        )
+        report = ingest(settings)
+        assert report.location.startswith("http://127.0.0.1")
+        assert ingest(settings).embedded == 0
+        from assistant.chain import Assistant
+
+        answer = Assistant.load(settings).ask("What is the SECOR limit in Manitoba?")
+        assert answer.citations and not (tmp_path / "data" / "chroma").exists()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
