@@ -16,7 +16,8 @@ from assistant.retrieve import Scored, stem, tokenize
 from assistant.understand import find_jurisdictions
 
 _SPAN = re.compile(
-    r"(?m)^[ \t]*(?:[-*]|\d+[.)])[ \t]+(?P<item>[^\n]+)$|(?P<sentence>[^\n.!?]+(?:[.!?](?=\s|$)|$))"
+    r"(?m)^[ \t]*(?:[-*]|\d+[.)])[ \t]+(?P<item>[^\n]+)$"
+    r"|(?P<sentence>[^\n]+?(?:[.!?](?=\s|$)|$))"
 )
 _WANTS_NUMBER = re.compile(
     r"\bhow (?:many|much|long|often)\b|\blimit\b|\bpass(?:ing)? mark|\bscore|\bpercent|\brebate|"
@@ -94,6 +95,29 @@ class Composer:
         ranked.sort(key=lambda s: (-s.score, s.passage_rank, s.position))
         return ranked
 
+    def _pick_lead(
+        self,
+        question: str,
+        passages: list[Scored],
+        ranked: list[Sentence],
+        jurisdiction: str | None,
+    ) -> Sentence:
+        """The top passage's opening sentence when its heading matches the question.
+
+        Each corpus section opens with the sentence that answers its heading, so when the best
+        passage's heading shares words with the question, its first sentence is the answer;
+        otherwise the best-scoring sentence anywhere.
+        """
+        wanted = set(tokenize(question)) - SLOT_WORDS
+        top = passages[0].chunk
+        if wanted & set(tokenize(top.section)):
+            for sentence in ranked:
+                if sentence.passage_rank == 0 and sentence.position == 0:
+                    named = find_jurisdictions(sentence.text)
+                    if not (jurisdiction and named and jurisdiction not in named):
+                        return sentence
+        return ranked[0]
+
     def compose(
         self,
         question: str,
@@ -133,12 +157,12 @@ class Composer:
                 )
             return numbers[chunk.id]
 
-        lead = ranked[0]
+        lead = self._pick_lead(question, passages, ranked, jurisdiction)
         lead_text = f"{_as_sentence(lead.text)} [{cite(lead)}]"
         points: list[str] = []
         per_passage: dict[int, int] = {lead.passage_rank: 1}
         seen = {lead.text}
-        for sentence in ranked[1:]:
+        for sentence in ranked:
             if len(points) == max_points:
                 break
             if sentence.text in seen or per_passage.get(sentence.passage_rank, 0) >= 2:
