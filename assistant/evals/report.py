@@ -1,0 +1,357 @@
+"""Aggregate item results into metrics, check them against thresholds, write the report.
+
+Three files per run: ``report.md`` (tables to read, with the failing items), ``metrics.json``
+(every figure, overall, per jurisdiction and per kind) and ``results.jsonl`` (one line per item
+with its full answers), plus a summary table for the terminal.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from assistant.errors import CorguideError
+from assistant.evals.metrics import mean, percentile, precision_recall
+from assistant.evals.runner import ItemResult
+
+# The order metrics appear in tables; names are the keys of metrics.json and thresholds.toml.
+METRICS = (
+    "hit@5",
+    "recall@5",
+    "mrr",
+    "ndcg@5",
+    "fact_recall",
+    "citation_validity",
+    "number_grounding",
+    "tool_accuracy",
+    "refusal_accuracy",
+    "refusal_precision",
+    "refusal_recall",
+    "not_covered_precision",
+    "not_covered_recall",
+    "item_pass_rate",
+    "latency_p50_ms",
+    "latency_p95_ms",
+)
+LABELS = {
+    "hit@5": "retrieval hit@5",
+    "recall@5": "retrieval recall@5",
+    "mrr": "retrieval MRR",
+    "ndcg@5": "retrieval nDCG@5",
+    "fact_recall": "answer fact recall",
+    "citation_validity": "citation validity",
+    "number_grounding": "number grounding",
+    "tool_accuracy": "tool decisions (exact match)",
+    "refusal_accuracy": "refusal accuracy",
+    "refusal_precision": "refusal precision",
+    "refusal_recall": "refusal recall",
+    "not_covered_precision": "'not covered' precision",
+    "not_covered_recall": "'not covered' recall",
+    "item_pass_rate": "items passing every check",
+    "latency_p50_ms": "latency p50 (ms)",
+    "latency_p95_ms": "latency p95 (ms)",
+}
+
+
+class ThresholdError(CorguideError):
+    """The thresholds file cannot be read or names an unknown metric."""
+
+
+def aggregate(results: Iterable[ItemResult]) -> dict[str, Any]:
+    """Every metric over a set of item results (None where no item applies).
+
+    Example:
+        >>> aggregate([])["items"]
+        0
+    """
+    results = list(results)
+    ok = [r for r in results if r.error is None]
+
+    def scored(name: str) -> list[float]:
+        return [r.scores[name] for r in ok if r.scores.get(name) is not None]
+
+    cited = sum(r.scores.get("citations") or 0 for r in ok)
+    valid = sum(r.scores.get("citations_valid") or 0 for r in ok)
+    refusal_pairs = [(r.expect_refusal, r.refused) for r in ok]
+    covered_pairs = [(r.expect_not_covered, r.not_covered) for r in ok if not r.expect_refusal]
+    r_precision, r_recall = precision_recall(refusal_pairs)
+    n_precision, n_recall = precision_recall(covered_pairs)
+    latencies = [ms for r in ok for ms in r.latencies_ms]
+    out: dict[str, Any] = {
+        "items": len(results),
+        "passed": sum(1 for r in results if r.passed),
+        "errors": len(results) - len(ok),
+        "hit@5": mean(scored("hit@5")),
+        "recall@5": mean(scored("recall@5")),
+        "mrr": mean(scored("mrr")),
+        "ndcg@5": mean(scored("ndcg@5")),
+        "fact_recall": mean(scored("fact_recall")),
+        "citation_validity": valid / cited if cited else None,
+        "number_grounding": mean(scored("number_grounding")),
+        "tool_accuracy": mean(scored("tool_accuracy")),
+        "refusal_accuracy": (
+            sum(1 for e, p in refusal_pairs if e == p) / len(refusal_pairs)
+            if refusal_pairs
+            else None
+        ),
+        "refusal_precision": r_precision,
+        "refusal_recall": r_recall,
+        "not_covered_precision": n_precision,
+        "not_covered_recall": n_recall,
+        "item_pass_rate": (sum(1 for r in results if r.passed) / len(results) if results else None),
+        "latency_p50_ms": percentile(latencies, 50),
+        "latency_p95_ms": percentile(latencies, 95),
+        "counts": {
+            "retrieval": len(scored("hit@5")),
+            "facts": len(scored("fact_recall")),
+            "citations": int(cited),
+            "answers_checked_for_numbers": len(scored("number_grounding")),
+            "tools": len(scored("tool_accuracy")),
+            "expect_refusal": sum(1 for e, _ in refusal_pairs if e),
+            "expect_not_covered": sum(1 for e, _ in covered_pairs if e),
+            "turns": len(latencies),
+        },
+    }
+    return out
+
+
+def grouped(results: list[ItemResult], key: str) -> dict[str, dict[str, Any]]:
+    """`aggregate` per value of an item attribute (``group`` or ``kind``), sorted by name."""
+    buckets: dict[str, list[ItemResult]] = defaultdict(list)
+    for r in results:
+        buckets[str(getattr(r, key))].append(r)
+    return {name: aggregate(buckets[name]) for name in sorted(buckets)}
+
+
+@dataclass
+class Check:
+    metric: str
+    value: float | None
+    bound: float
+    op: str  # ">=" or "<="
+
+    @property
+    def ok(self) -> bool:
+        if self.value is None:  # no item measures it: nothing to fail on
+            return True
+        return self.value >= self.bound if self.op == ">=" else self.value <= self.bound
+
+
+def load_thresholds(path: Path) -> dict[str, dict[str, float]]:
+    """The ``[minimum]`` and ``[maximum]`` tables of a thresholds file.
+
+    Raises:
+        ThresholdError: unreadable TOML, or an unknown metric or a non-numeric bound.
+    """
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ThresholdError(f"{path}: cannot read the thresholds ({exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ThresholdError(f"{path}: not valid TOML ({exc})") from None
+    out: dict[str, dict[str, float]] = {}
+    for table in ("minimum", "maximum"):
+        section = data.get(table, {})
+        if not isinstance(section, dict):
+            raise ThresholdError(f"{path}: [{table}] must be a table of metric = number")
+        for name, bound in section.items():
+            if name not in METRICS:
+                raise ThresholdError(
+                    f"{path}: unknown metric {name!r} in [{table}]; known: {', '.join(METRICS)}"
+                )
+            if isinstance(bound, bool) or not isinstance(bound, int | float):
+                raise ThresholdError(f"{path}: [{table}] {name} must be a number")
+        out[table] = {k: float(v) for k, v in section.items()}
+    extra = sorted(set(data) - {"minimum", "maximum"})
+    if extra:
+        raise ThresholdError(
+            f"{path}: unknown table(s) {', '.join(extra)}; use [minimum], [maximum]"
+        )
+    return out
+
+
+def gate(metrics: dict[str, Any], thresholds: dict[str, dict[str, float]]) -> list[Check]:
+    """Each threshold checked against the overall metrics, in table order."""
+    checks = [Check(m, metrics.get(m), b, ">=") for m, b in thresholds.get("minimum", {}).items()]
+    checks += [Check(m, metrics.get(m), b, "<=") for m, b in thresholds.get("maximum", {}).items()]
+    order = {m: i for i, m in enumerate(METRICS)}
+    return sorted(checks, key=lambda c: (order[c.metric], c.op))
+
+
+def gate_passed(metrics: dict[str, Any], checks: list[Check]) -> bool:
+    """All thresholds met and no item crashed (a crash is never a pass)."""
+    return all(c.ok for c in checks) and not metrics.get("errors")
+
+
+def fmt(value: Any, metric: str = "") -> str:
+    if value is None:
+        return "n/a"
+    if metric.endswith("_ms"):
+        return f"{value:.1f}"
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return str(value)
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def summary_table(checks: list[Check], metrics: dict[str, Any]) -> str:
+    """The terminal summary: each metric, its threshold and whether it passed."""
+    bounds = {c.metric: c for c in checks}
+    rows = []
+    for m in METRICS:
+        c = bounds.get(m)
+        status = "" if c is None else ("ok" if c.ok else "FAIL")
+        rows.append([LABELS[m], fmt(metrics.get(m), m), f"{c.op} {c.bound:g}" if c else "", status])
+    return _table(["metric", "value", "threshold", "status"], rows)
+
+
+_GROUP_COLUMNS = (
+    ("hit@5", "hit@5"),
+    ("mrr", "MRR"),
+    ("fact_recall", "facts"),
+    ("citation_validity", "citations"),
+    ("number_grounding", "numbers"),
+    ("tool_accuracy", "tools"),
+    ("refusal_accuracy", "refusals"),
+    ("latency_p50_ms", "p50 ms"),
+)
+
+
+def _group_table(groups: dict[str, dict[str, Any]], first: str) -> str:
+    rows = [
+        [name, str(g["items"]), str(g["passed"]), *(fmt(g[m], m) for m, _ in _GROUP_COLUMNS)]
+        for name, g in groups.items()
+    ]
+    return _table([first, "items", "passed", *(label for _, label in _GROUP_COLUMNS)], rows)
+
+
+def _coverage(results: list[ItemResult]) -> str:
+    topics = Counter(r.topic or "(none)" for r in results)
+    programs = Counter(p for r in results for p in r.programs)
+    rows = [[t, str(n)] for t, n in sorted(topics.items())]
+    text = _table(["topic", "items"], rows)
+    text += "\n\nPrograms: " + (
+        ", ".join(f"{p} {n}" for p, n in sorted(programs.items())) or "none tagged"
+    )
+    return text
+
+
+def _quote(text: str, limit: int = 700) -> str:
+    text = text if len(text) <= limit else text[:limit] + " ..."
+    return "\n".join("> " + line for line in text.splitlines())
+
+
+def render_report(
+    results: list[ItemResult],
+    metrics: dict[str, Any],
+    checks: list[Check],
+    info: dict[str, Any],
+) -> str:
+    passed = gate_passed(metrics, checks)
+    out = ["# corguide evaluation report", ""]
+    out.append(
+        f"**{'PASSED' if passed else 'FAILED'}**: {metrics['passed']} of {metrics['items']} items "
+        f"passed every check; {metrics['errors']} raised an error."
+    )
+    out.append("")
+    for key, value in info.items():
+        out.append(f"- {key}: {value}")
+    out += ["", "## Gate (evals/thresholds.toml)", ""]
+    rows = [
+        [LABELS[c.metric], fmt(c.value, c.metric), f"{c.op} {c.bound:g}", "ok" if c.ok else "FAIL"]
+        for c in checks
+    ]
+    out.append(_table(["metric", "value", "threshold", "result"], rows))
+    out += ["", "## Every metric", ""]
+    counts = metrics["counts"]
+    basis = {
+        "hit@5": f"{counts['retrieval']} items with expected sources",
+        "recall@5": f"{counts['retrieval']} items",
+        "mrr": f"{counts['retrieval']} items",
+        "ndcg@5": f"{counts['retrieval']} items",
+        "fact_recall": f"{counts['facts']} items with must_include",
+        "citation_validity": f"{counts['citations']} citations",
+        "number_grounding": f"{counts['answers_checked_for_numbers']} answered items",
+        "tool_accuracy": f"{counts['tools']} items with expected_tool",
+        "refusal_accuracy": f"{metrics['items'] - metrics['errors']} items",
+        "refusal_precision": f"{counts['expect_refusal']} out-of-scope items",
+        "refusal_recall": f"{counts['expect_refusal']} out-of-scope items",
+        "not_covered_precision": f"{counts['expect_not_covered']} not-covered items",
+        "not_covered_recall": f"{counts['expect_not_covered']} not-covered items",
+        "item_pass_rate": f"{metrics['items']} items",
+        "latency_p50_ms": f"{counts['turns']} answers",
+        "latency_p95_ms": f"{counts['turns']} answers",
+    }
+    out.append(
+        _table(
+            ["metric", "value", "over"],
+            [[LABELS[m], fmt(metrics[m], m), basis[m]] for m in METRICS],
+        )
+    )
+    out += ["", "## By jurisdiction", "", _group_table(grouped(results, "group"), "jurisdiction")]
+    out += ["", "## By kind", "", _group_table(grouped(results, "kind"), "kind")]
+    out += ["", "## Coverage", "", _coverage(results)]
+    failing = [r for r in results if not r.passed]
+    out += ["", f"## Failing items ({len(failing)})", ""]
+    if not failing:
+        out.append("None.")
+    for r in failing:
+        out.append(f"### {r.id} ({r.kind}, {r.group}) - {r.where}")
+        out.append("")
+        for n, message in enumerate(r.messages, start=1):
+            prefix = f"turn {n}: " if len(r.messages) > 1 else ""
+            out.append(f"- asked: {prefix}{message}")
+        for failure in r.failures:
+            out.append(f"- **{failure}**")
+        if r.answers:
+            last = r.answers[-1]
+            out.append(f"- route: {last['route']}; retrieved: {', '.join(last['retrieved'][:5])}")
+            out += ["", _quote(last["answer"])]
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def write_outputs(
+    out_dir: Path,
+    results: list[ItemResult],
+    metrics: dict[str, Any],
+    checks: list[Check],
+    info: dict[str, Any],
+) -> dict[str, Path]:
+    """Write report.md, metrics.json and results.jsonl; returns their paths."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "report": out_dir / "report.md",
+        "metrics": out_dir / "metrics.json",
+        "results": out_dir / "results.jsonl",
+    }
+    paths["report"].write_text(render_report(results, metrics, checks, info), encoding="utf-8")
+    payload = {
+        "passed": gate_passed(metrics, checks),
+        "info": info,
+        "overall": metrics,
+        "gate": [
+            {"metric": c.metric, "value": c.value, "op": c.op, "bound": c.bound, "ok": c.ok}
+            for c in checks
+        ],
+        "by_jurisdiction": grouped(results, "group"),
+        "by_kind": grouped(results, "kind"),
+        "failing": [r.id for r in results if not r.passed],
+    }
+    paths["metrics"].write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    with paths["results"].open("w", encoding="utf-8") as fh:
+        for r in results:
+            line = r.model_dump(mode="json")
+            line["passed"] = r.passed
+            fh.write(json.dumps(line, ensure_ascii=False) + "\n")
+    return paths
