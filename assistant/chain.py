@@ -165,6 +165,8 @@ class Assistant:
             gathered.tool_calls.append(
                 ToolCall(name=name, args=args, result=result.model_dump(mode="json"))
             )
+        if plan.tools and not gathered.tool_calls:
+            plan.retrieve = True  # every tool refused its input: answer from the guidance
         if plan.retrieve:
             gathered.passages = self.search.search(
                 plan.focus, jurisdiction=plan.state.jurisdiction, k=self.settings.top_k

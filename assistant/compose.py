@@ -25,6 +25,8 @@ _WANTS_NUMBER = re.compile(
     re.I,
 )
 MAX_POINTS = 3
+DIRECT_SPANS = 5  # sentences read in order from a passage whose heading asks the question
+DIRECT_HIT_SHARE = 0.5  # share of the question's (weighted) words the heading must contain
 SLOT_WORDS = frozenset(
     stem(word)
     for word in (
@@ -42,6 +44,7 @@ class Sentence:
     passage_rank: int
     position: int
     score: float
+    foreign: bool = False  # names another province than the user's
 
 
 def sentences_of(text: str) -> list[str]:
@@ -68,12 +71,16 @@ class Composer:
     def _weight(self, token: str) -> float:
         return self.idf.get(token, 1.0) if self.idf else 1.0
 
+    def wanted(self, question: str) -> set[str]:
+        # Place names and head counts locate the passage (retrieval already filtered on them);
+        # they say nothing about which sentence answers, so they do not count here.
+        return set(tokenize(question)) - SLOT_WORDS
+
     def rank_sentences(
         self, question: str, passages: list[Scored], jurisdiction: str | None = None
     ) -> list[Sentence]:
-        # Place names and head counts locate the passage (retrieval already filtered on them);
-        # they say nothing about which sentence answers, so they do not count here.
-        wanted = set(tokenize(question)) - SLOT_WORDS
+        """Every citable span of every passage, scored against the question, best first."""
+        wanted = self.wanted(question)
         wants_number = bool(_WANTS_NUMBER.search(question))
         ranked: list[Sentence] = []
         for rank, passage in enumerate(passages):
@@ -85,38 +92,30 @@ class Composer:
                     score *= 1.3
                 score *= 1.0 / (1.0 + 0.35 * rank)  # trust the retriever's order
                 score *= 1.0 + 0.15 / (1 + position)  # opening sentences tend to state the rule
+                foreign = False
                 if jurisdiction:
                     named = find_jurisdictions(text)
-                    if named and jurisdiction not in named:
+                    foreign = bool(named) and jurisdiction not in named
+                    if foreign:
                         score *= 0.05  # a topic document's line about another province
                     elif passage.chunk.jurisdiction == jurisdiction or jurisdiction in named:
                         score *= 1.25
-                ranked.append(Sentence(text, rank, position, score))
+                ranked.append(Sentence(text, rank, position, score, foreign))
         ranked.sort(key=lambda s: (-s.score, s.passage_rank, s.position))
         return ranked
 
-    def _pick_lead(
-        self,
-        question: str,
-        passages: list[Scored],
-        ranked: list[Sentence],
-        jurisdiction: str | None,
-    ) -> Sentence:
-        """The top passage's opening sentence when its heading matches the question.
+    def direct_hit(self, question: str, passages: list[Scored]) -> bool:
+        """Whether the best passage's heading asks the user's question.
 
-        Each corpus section opens with the sentence that answers its heading, so when the best
-        passage's heading shares words with the question, its first sentence is the answer;
-        otherwise the best-scoring sentence anywhere.
+        Each corpus section opens with the sentence that answers its heading and goes on with
+        the details, so such a passage is read in order rather than picked apart.
         """
-        wanted = set(tokenize(question)) - SLOT_WORDS
-        top = passages[0].chunk
-        if wanted & set(tokenize(top.section)):
-            for sentence in ranked:
-                if sentence.passage_rank == 0 and sentence.position == 0:
-                    named = find_jurisdictions(sentence.text)
-                    if not (jurisdiction and named and jurisdiction not in named):
-                        return sentence
-        return ranked[0]
+        wanted = self.wanted(question)
+        if not wanted or not passages:
+            return False
+        shared = wanted & set(tokenize(passages[0].chunk.section))
+        weight = sum(self._weight(t) for t in shared) / sum(self._weight(t) for t in wanted)
+        return weight >= DIRECT_HIT_SHARE
 
     def compose(
         self,
@@ -132,9 +131,35 @@ class Composer:
             (lead, points_markdown, citations); lead is empty when no sentence relates to the
             question.
         """
-        ranked = [s for s in self.rank_sentences(question, passages, jurisdiction) if s.score > 0]
+        everything = self.rank_sentences(question, passages, jurisdiction)
+        ranked = [s for s in everything if s.score > 0]
         if not ranked:
             return "", "", []
+        if self.direct_hit(question, passages):
+            own = sorted(
+                (s for s in everything if s.passage_rank == 0 and not s.foreign),
+                key=lambda s: s.position,
+            )
+            chosen = own[:DIRECT_SPANS]
+            extra_budget = 1
+        else:
+            chosen = []
+            extra_budget = max_points + 1
+        best = ranked[0].score
+        for sentence in ranked:
+            if extra_budget == 0:
+                break
+            if sentence.score < 0.3 * best or _is_fragment(sentence.text):
+                continue
+            if any(_near_duplicate(sentence.text, c.text) for c in chosen):
+                continue
+            if sum(c.passage_rank == sentence.passage_rank for c in chosen) >= 2 and chosen:
+                continue
+            chosen.append(sentence)
+            extra_budget -= 1
+        if not chosen:
+            return "", "", []
+
         citations: list[Citation] = []
         numbers: dict[str, int] = {}
 
@@ -157,22 +182,20 @@ class Composer:
                 )
             return numbers[chunk.id]
 
-        lead = self._pick_lead(question, passages, ranked, jurisdiction)
+        lead, *rest = chosen
         lead_text = f"{_as_sentence(lead.text)} [{cite(lead)}]"
-        points: list[str] = []
-        per_passage: dict[int, int] = {lead.passage_rank: 1}
-        seen = {lead.text}
-        for sentence in ranked:
-            if len(points) == max_points:
-                break
-            if sentence.text in seen or per_passage.get(sentence.passage_rank, 0) >= 2:
-                continue
-            if sentence.score < 0.25 * lead.score:
-                break
-            seen.add(sentence.text)
-            per_passage[sentence.passage_rank] = per_passage.get(sentence.passage_rank, 0) + 1
-            points.append(f"- {_as_sentence(sentence.text)} [{cite(sentence)}]")
+        points = [f"- {_as_sentence(s.text)} [{cite(s)}]" for s in rest]
         return lead_text, "\n".join(points), citations
+
+
+def _is_fragment(text: str) -> bool:
+    """An intro that only announces a list, or a bare list item, says nothing on its own."""
+    return text.rstrip().endswith(":") or len(text.split()) < 4
+
+
+def _near_duplicate(a: str, b: str) -> bool:
+    ta, tb = set(tokenize(a)), set(tokenize(b))
+    return bool(ta and tb) and len(ta & tb) / len(ta | tb) >= 0.6
 
 
 def _as_sentence(text: str) -> str:

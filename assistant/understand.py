@@ -69,8 +69,8 @@ _CODE_IN_CAPS = re.compile(r"\b(AB|BC|SK|MB|ON|QC|NB|NS|PE|PEI|NL|YT|NT|NWT|NU)\
 _CODE_ALIASES = {"PEI": "PE", "NWT": "NT"}
 
 _SUBS_NO = re.compile(
-    r"\b(?:no|without|don'?t (?:use|hire|have)|never use|do not (?:use|hire|have))\s+"
-    r"(?:any\s+)?sub(?:contractor|s\b|-?trades?)",
+    r"\b(?:no|without|don'?t|do not|never|not)\s+(?:\w+\s+){0,2}?"
+    r"(?:sub(?:contract\w*|s\b|-?trades?)|hire out|sub out)",
     re.I,
 )
 _SUBS_YES = re.compile(
@@ -150,6 +150,12 @@ _PREMIUM = re.compile(
     re.I,
 )
 _BASE_RATE = re.compile(r"base rate (?:of|is)?\s*\$?\s*(\d+(?:\.\d+)?)", re.I)
+_HOLDS_PROGRAM = re.compile(
+    r"\b(?:hold|have|got|earned|with|as)\s+(?:a\s+|an\s+|our\s+|my\s+)?(SECOR|COR)\b", re.I
+)
+_FIRST_YEAR = re.compile(
+    r"\bfirst[- ](?:year|time)\b|\bnew(?:ly)? certified\b|\bjust certified\b", re.I
+)
 _SITES = re.compile(_NUM + r"\s+(?:work)?sites?\b|\b(?:one|a single) (?:work)?site\b", re.I)
 
 
@@ -210,13 +216,21 @@ def find_workers(text: str) -> int | None:
         + r"\b(?!\s*(?:%|\$|years?|months?|sites?))",
     ]
     for pattern in patterns:
-        match = re.search(pattern, text, re.I)
-        if match:
+        for match in re.finditer(pattern, text, re.I):
+            if _LIMIT_WORDS.search(text[max(0, match.start() - 16) : match.start()]):
+                continue  # "grows past 10 workers" names a limit, not the head count
             try:
                 return _number(match.group(1))
             except ValueError:
                 continue
     return None
+
+
+_LIMIT_WORDS = re.compile(
+    r"(?:past|over|above|beyond|exceed\w*|more than|fewer than|less than|under|up to|at least|"
+    r"at most|limit of|reach(?:es)?|hits?)\s*$",
+    re.I,
+)
 
 
 def find_industry(text: str) -> str | None:
@@ -248,6 +262,8 @@ def update_state(state: ConversationState, text: str) -> ConversationState:
         changes["public_contracts"] = True
     if _OWNER_OPERATOR.search(text):
         changes["owner_operator"] = True
+        if "workers" not in changes:
+            changes["workers"] = 1  # "just me": the owner is the only worker
     if industry := find_industry(text):
         changes["industry"] = industry
     changes["last_question"] = text
@@ -288,8 +304,14 @@ _PARTNER = re.compile(
     r"\bwho (?:runs|issues|administers|grants|certifies)\b|\bwho to (?:call|contact|ask)",
     re.I,
 )
+_GENERAL = re.compile(
+    r"\b(?:federal|national|canada|canadian|every province|all provinces|each province|"
+    r"in general|generally|across the country|cfcsa|any province)\b",
+    re.I,
+)
 _GUIDANCE_ALSO = re.compile(
-    r"\bwhat (?:does|do|is|are)\b|\bhow (?:do|does|long|often)\b|\binvolve|\bexplain|\bsteps?\b|"
+    r"\bwhat (?:does|do|is|are)\b|\bhow (?:do|does|long|often|is|are)\b|\binvolve|\bexplain|"
+    r"\bsteps?\b|\bwhat happens\b|\bcalculat|\bwork out|\bformula|"
     r"\belements?\b|\btraining|\baudit|\bneed to\b|\brequire",
     re.I,
 )
@@ -316,15 +338,17 @@ def plan_question(
     new_state = update_state(state, question)
     standalone = standalone_question(question, new_state, names)
     stated_here = new_state != state.model_copy(update={"last_question": question})
+    # A head count is about the business ("I have 8 guys in Alberta"); a place name alone is
+    # not ("how much GST do I charge in Alberta?").
     in_scope = bool(_IN_SCOPE.search(question)) or (
-        stated_here and (find_workers(question) is not None or find_jurisdiction(question))
+        stated_here and find_workers(question) is not None
     )
     plan = Plan(question, standalone, new_state, in_scope)
     if not in_scope:
         plan.retrieve = False
         return plan
     code = new_state.jurisdiction
-    if code is None and _JURISDICTION_DEPENDENT.search(question):
+    if code is None and _JURISDICTION_DEPENDENT.search(question) and not _GENERAL.search(question):
         plan.ask_for_jurisdiction = True
     if code:
         _plan_tools(plan, question, new_state, stated_here)
@@ -388,6 +412,10 @@ def _plan_tools(plan: Plan, question: str, state: ConversationState, stated_here
             args["premium"] = _money(match.group(1), match.group(2))
         if match := _BASE_RATE.search(question):
             args["base_rate"] = float(match.group(1))
+        if match := _HOLDS_PROGRAM.search(question):
+            args["program"] = match.group(1).upper()
+        if _FIRST_YEAR.search(question):
+            args["first_year"] = True
         plan.tools.append(("estimate_incentive", args))
     if match := _SCHEDULE.search(question):
         plan.tools.append(
