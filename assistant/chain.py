@@ -17,12 +17,18 @@ from typing import Any
 from langchain_core.runnables import RunnableLambda
 
 from assistant.answer import Answer, Citation, ConversationState, ToolCall
-from assistant.compose import Composer
+from assistant.compose import SLOT_WORDS, Composer
 from assistant.errors import CorguideError, InputError
 from assistant.guard import check
 from assistant.index import ChromaIndex
 from assistant.jurisdictions import NAMES
-from assistant.retrieve import MIN_SIMILARITY, HybridSearch, Scored
+from assistant.retrieve import (
+    MIN_COVERAGE,
+    MIN_SIMILARITY,
+    HybridSearch,
+    Scored,
+    lexical_coverage,
+)
 from assistant.settings import Settings, get_settings
 from assistant.tool_text import describe_tool_call
 from assistant.understand import Plan, plan_question
@@ -187,7 +193,10 @@ class Assistant:
         if not plan.in_scope:
             return Answer(answer=REFUSAL, refused=True, **base)
         covered = bool(gathered.tool_calls) or (
-            bool(gathered.passages) and gathered.passages[0].similarity >= MIN_SIMILARITY
+            bool(gathered.passages)
+            and gathered.passages[0].similarity >= MIN_SIMILARITY
+            and lexical_coverage(plan.focus, gathered.passages, self.composer.idf, SLOT_WORDS)
+            >= MIN_COVERAGE
         )
         if not covered:
             text = (

@@ -108,7 +108,11 @@ _IN_SCOPE = re.compile(
     r"partners?|letter of good standing|reciproc\w*|equivalen\w*|ppe|first aid|emergenc\w*|"
     r"orientation|committee|injur\w*|accident\w*|pass(?:ing)? mark|score\w*|maintenance|"
     r"iso 45001|cfcsa|ihsa|acsa|csam|scsa|nlcsa|nsny|nsa|csns|bccsa|go2hr|regulation\w*|"
-    r"compliance|procurement|prequalif\w*|investigation\w*|policy|policies)\b",
+    r"compliance|procurement|prequalif\w*|investigation\w*|policy|policies|"
+    # workplace-safety topics outside certification: in scope, answered "not covered" + who to ask
+    r"fall protection|forklifts?|scaffold\w*|ladders?|harness\w*|respirators?|asbestos|silica|"
+    r"noise|confined spaces?|lockout|whmis|ergonomic\w*|heat stress|chemicals?|excavation\w*|"
+    r"trench\w*|cranes?|rigging|welding|occupational|toilets?|washrooms?)\b",
     re.I,
 )
 
