@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+import assistant.settings  # noqa: F401  (offline switches first, before any test imports gradio)
+
 sys.path.insert(0, str(Path(__file__).parent))
 from netguard_core import attempts, install  # noqa: E402
 
