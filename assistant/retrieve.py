@@ -1,4 +1,4 @@
-"""Hybrid retrieval: Chroma vector search plus BM25, fused by reciprocal rank.
+"""Hybrid retrieval: Chroma vector search plus BM25 (and a heading match), fused by reciprocal rank.
 
 Results are filtered to the user's jurisdiction plus national and general documents, near
 duplicates are removed, and a relevance floor (calibrated on the eval set, see
@@ -142,6 +142,7 @@ class HybridSearch:
         self.chunks = index.all_chunks()
         self._tokens = [tokenize(c.embedding_text()) for c in self.chunks]
         self._bm25 = BM25Okapi(self._tokens) if self.chunks else None
+        self._headings = [set(tokenize(c.section)) for c in self.chunks]
 
     def _bm25_ranked(self, query: str, allowed: list[str] | None) -> list[int]:
         if not self._bm25:
@@ -153,6 +154,23 @@ class HybridSearch:
             for i in order
             if scores[i] > 0 and (allowed is None or self.chunks[i].jurisdiction in allowed)
         ][:CANDIDATES]
+
+    def _heading_ranked(self, query: str, allowed: list[str] | None) -> list[int]:
+        """Chunks whose heading asks the same question: every section heading in the corpus is
+        phrased as the question it answers, so a close match there is strong evidence that a
+        long passage's body would otherwise dilute."""
+        wanted = set(tokenize(query))
+        if not wanted:
+            return []
+        scored = []
+        for i, heading in enumerate(self._headings):
+            if allowed is not None and self.chunks[i].jurisdiction not in allowed:
+                continue
+            overlap = len(wanted & heading)
+            if overlap:
+                scored.append((overlap / len(wanted | heading), i))
+        scored.sort(key=lambda pair: -pair[0])
+        return [i for _, i in scored[:CANDIDATES]]
 
     def search(
         self,
@@ -179,10 +197,11 @@ class HybridSearch:
             fused[hit.chunk.id] = fused.get(hit.chunk.id, 0.0) + 1.0 / (RRF_K + rank + 1)
             similarity[hit.chunk.id] = hit.score
             by_id[hit.chunk.id] = hit.chunk
-        for rank, i in enumerate(self._bm25_ranked(query, allowed)):
-            chunk = self.chunks[i]
-            fused[chunk.id] = fused.get(chunk.id, 0.0) + 1.0 / (RRF_K + rank + 1)
-            by_id.setdefault(chunk.id, chunk)
+        for ranking in (self._bm25_ranked(query, allowed), self._heading_ranked(query, allowed)):
+            for rank, i in enumerate(ranking):
+                chunk = self.chunks[i]
+                fused[chunk.id] = fused.get(chunk.id, 0.0) + 1.0 / (RRF_K + rank + 1)
+                by_id.setdefault(chunk.id, chunk)
         if jurisdiction:
             # A user's own jurisdiction's documents answer "in my province" better than a topic
             # document's survey of all of them: half a first-place vote as a prior.
