@@ -43,6 +43,7 @@ ASK_JURISDICTION = (
     "Which province or territory is your business in? The rules differ by jurisdiction."
 )
 ASK_WORKERS = "How many workers do you have (counting owners, part-time and casual staff)?"
+STREAM_UPDATES = 12
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
@@ -147,7 +148,9 @@ class Assistant:
         """
         answer = self.ask(question, state)
         words = re.split(r"(\s+)", answer.answer)
-        for end in range(6, len(words) + 6, 6):
+        # About a dozen updates whatever the length: each one re-sends the chat to the browser.
+        step = max(12, len(words) // STREAM_UPDATES + 1)
+        for end in range(step, len(words) + step, step):
             yield "".join(words[:end])
         yield answer
 
