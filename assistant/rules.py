@@ -140,6 +140,17 @@ class Counting(_Strict):
     fte_hours_per_year: int | None = Field(default=None, gt=0)
     excluded: list[str] = Field(default_factory=list)
 
+    def included(self) -> list[str]:
+        """Who the sources say counts towards the limit, in plain words."""
+        flags = (
+            ("owners", self.owners),
+            ("family members", self.family),
+            ("part-time staff", self.part_time),
+            ("casual staff", self.casual),
+            ("subcontractors", self.subcontractors),
+        )
+        return [label for label, flag in flags if flag]
+
     @model_validator(mode="after")
     def _fte_needs_hours(self) -> Counting:
         if self.basis == "fte" and not self.fte_hours_per_year:
@@ -690,17 +701,7 @@ def render_passages(rules: JurisdictionRules) -> list[RulePassage]:
         )
     if se.counting:
         c = se.counting.value
-        counted = [
-            label
-            for label, flag in (
-                ("owners", c.owners),
-                ("family members", c.family),
-                ("part-time staff", c.part_time),
-                ("casual staff", c.casual),
-                ("subcontractors", c.subcontractors),
-            )
-            if flag
-        ]
+        counted = c.included()
         if c.basis == "fte":
             basis = (
                 "full-time equivalents (FTEs): annual payroll hours divided by "

@@ -163,17 +163,7 @@ def _count_workers(
             "as full-time. Give payroll hours for an FTE count."
         )
         return float(n), "workers_as_fte", Reason(rule=ref, text=text, sources=counting.sources), []
-    included = [
-        label
-        for label, flag in (
-            ("owners", c.owners),
-            ("family members", c.family),
-            ("part-time staff", c.part_time),
-            ("casual staff", c.casual),
-            ("subcontractors", c.subcontractors),
-        )
-        if flag
-    ]
+    included = c.included()
     when = "at the busiest (peak) time" if c.basis == "headcount_peak" else "at any one time"
     text = f"Counted {_people(n)} as the headcount {when}"
     if c.lookback_months:
