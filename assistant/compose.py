@@ -149,7 +149,9 @@ class Composer:
         for sentence in ranked:
             if extra_budget == 0:
                 break
-            if sentence.score < 0.3 * best or _is_fragment(sentence.text):
+            # Weak matches are allowed only beside the lead, from the passage it came from.
+            same_passage = bool(chosen) and sentence.passage_rank == chosen[0].passage_rank
+            if (sentence.score < 0.3 * best and not same_passage) or _is_fragment(sentence.text):
                 continue
             if any(_near_duplicate(sentence.text, c.text) for c in chosen):
                 continue
