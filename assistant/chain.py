@@ -25,6 +25,7 @@ from assistant.jurisdictions import NAMES
 from assistant.retrieve import (
     MIN_COVERAGE,
     MIN_SIMILARITY,
+    SURE_SIMILARITY,
     HybridSearch,
     Scored,
     lexical_coverage,
@@ -195,11 +196,14 @@ class Assistant:
         }
         if not plan.in_scope:
             return Answer(answer=REFUSAL, refused=True, **base)
+        best = gathered.passages[0].similarity if gathered.passages else 0.0
         covered = bool(gathered.tool_calls) or (
-            bool(gathered.passages)
-            and gathered.passages[0].similarity >= MIN_SIMILARITY
-            and lexical_coverage(plan.focus, gathered.passages, self.composer.idf, SLOT_WORDS)
-            >= MIN_COVERAGE
+            best >= MIN_SIMILARITY
+            and (
+                best >= SURE_SIMILARITY
+                or lexical_coverage(plan.focus, gathered.passages, self.composer.idf, SLOT_WORDS)
+                >= MIN_COVERAGE
+            )
         )
         if not covered:
             text = (

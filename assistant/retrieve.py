@@ -31,10 +31,14 @@ MIN_SIMILARITY = 0.30
 # of the question's own content words found in the top passages. Calibrated on the eval set:
 # answerable questions score 0.58 and up; six of ten "not covered" ones score under 0.25.
 MIN_COVERAGE = 0.5
+# ...but a passage this close in meaning is about the question whatever words it uses.
+SURE_SIMILARITY = 0.6
 COVERAGE_PASSAGES = 3
 _GENERIC = (
     "cor secor certificate recognition safety program employer business company need required "
-    "require get my our workers crew province territory rules rule much many often here there"
+    "require get my our workers crew province territory rules rule much many often here there "
+    "involve involves involved mean means happen happens work works apply applies take takes "
+    "look like kind type way ways thing things tell know explain"
 )
 
 _WORD = re.compile(r"[a-z0-9]+(?:[.'][a-z0-9]+)*")
