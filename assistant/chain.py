@@ -232,9 +232,17 @@ class Assistant:
                 )
             else:
                 report = check(llm_text, llm_citations, llm_calls)
-                if report.ok and llm_text.strip():
+                # An answer must rest on something: a cited passage or a tool result. SmolLM2
+                # was seen echoing the question with no citation, which has no number to catch.
+                grounded = bool(report.citations) or bool(llm_calls)
+                if report.ok and llm_text.strip() and grounded:
                     text, citations = llm_text, report.citations
                     gathered.tool_calls = llm_calls
+                elif report.ok:
+                    base["notes"].append(
+                        "the language model's answer cited no passage or tool result, "
+                        "so the extractive answer is shown"
+                    )
                 else:
                     base["notes"].append(
                         "the language model's answer failed the grounding check "

