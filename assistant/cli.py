@@ -12,6 +12,7 @@ from typing import Annotated
 
 import click
 import typer
+from typer.exceptions import TyperException
 
 from assistant.answer import Answer, ConversationState
 from assistant.errors import CorguideError, IndexMissingError
@@ -48,7 +49,7 @@ def ingest(
 
 
 def _initial_state(
-    province: str | None, workers: int | None, subcontractors: bool, public_contracts: bool
+    province: str | None, workers: str | None, subcontractors: bool, public_contracts: bool
 ) -> ConversationState:
     from assistant.jurisdictions import parse_jurisdiction, parse_workers
 
@@ -94,8 +95,9 @@ def ask(
     province: Annotated[
         str | None, typer.Option("--province", "-p", help="Province or territory (AB, Alberta...).")
     ] = None,
+    # Text, checked by the shared parser: "2.5" or "-3" get the same message as everywhere else.
     workers: Annotated[
-        int | None, typer.Option("--workers", "-w", help="Number of workers.")
+        str | None, typer.Option("--workers", "-w", help="Number of workers.")
     ] = None,
     subcontractors: Annotated[bool, typer.Option(help="The business uses subcontractors.")] = False,
     public_contracts: Annotated[
@@ -104,6 +106,12 @@ def ask(
 ) -> None:
     """Answer a question with citations (and the decision tools when numbers are involved)."""
     state = _initial_state(province, workers, subcontractors, public_contracts)
+    if question is not None:
+        from assistant.chain import clean_question
+        from assistant.settings import get_settings
+
+        # Refuse a blank or oversized question before loading (or building) the index.
+        clean_question(question, get_settings().max_question_chars)
     assistant = load_assistant()
     if question is not None:
         answer = assistant.ask(question, state)
@@ -153,7 +161,7 @@ def chat(
     host: Annotated[
         str, typer.Option(help="Address to bind; 0.0.0.0 exposes it to the network.")
     ] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port.")] = 7860,
+    port: Annotated[int, typer.Option(help="Port.", min=1, max=65535)] = 7860,
     share: Annotated[bool, typer.Option(help="Create a public Gradio share link.")] = False,
 ) -> None:
     """Open the chat in the browser (http://127.0.0.1:7860 by default)."""
@@ -183,12 +191,19 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: runs the app and turns every known error into one line and an exit code."""
     try:
         result = app(args=argv, standalone_mode=False)
-    except click.exceptions.Abort:
+    except (click.exceptions.Abort, typer.Abort):
         typer.echo("aborted", err=True)
         sys.exit(130)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
+    # Typer 0.29 raises its own vendored click's exceptions (a bad option value, an unknown
+    # option or command), which are not click.ClickException: catch both, or they surface as
+    # tracebacks.
+    except (click.ClickException, TyperException) as exc:
+        show = getattr(exc, "show", None)
+        if show is not None:
+            show()
+        else:
+            typer.echo(f"error: {exc}", err=True)
+        sys.exit(getattr(exc, "exit_code", 2))
     except CorguideError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(exc.exit_code)

@@ -23,6 +23,10 @@ from assistant.settings import Settings
 
 FINGERPRINT_KEY = "corguide_fingerprint"
 MODEL_KEY = "corguide_model"
+STAGING_INFIX = "-staging-"
+# An ingest in another process can delete chunks, or (with --rebuild) swap in a new collection,
+# between two reads of this one; a read that fails is retried on a freshly opened collection.
+READ_ATTEMPTS = 4
 
 
 def _client(settings: Settings) -> Any:
@@ -99,6 +103,8 @@ class ChromaIndex:
     def open(self, *, create: bool = False, name: str | None = None) -> Any:
         name = name or self.settings.collection
         try:
+            if name == self.settings.collection:
+                self._finish_interrupted_swap()
             if create:
                 return self.client.get_or_create_collection(
                     name=name,
@@ -124,6 +130,63 @@ class ChromaIndex:
             self._collection = self.open()
         return self._collection
 
+    def _read(self, call: Any) -> Any:
+        """Run one read of the collection, reopening it and retrying when it fails.
+
+        Raises:
+            IndexMissingError: the collection is gone (and no rebuilt one took its place).
+            IndexCorruptError: the read keeps failing.
+        """
+        from chromadb.errors import ChromaError
+
+        for attempt in range(READ_ATTEMPTS):
+            try:
+                return call(self.collection)
+            except ChromaError as exc:
+                if attempt == READ_ATTEMPTS - 1:
+                    if _is_not_found(exc):
+                        raise IndexMissingError(
+                            f"no index at {self.location}: run `corguide ingest` to build it"
+                        ) from exc
+                    raise IndexCorruptError(
+                        f"the index at {self.location} cannot be read ({type(exc).__name__}: "
+                        f"{exc}); if an ingest is running, ask again when it ends, otherwise "
+                        "run `corguide ingest --rebuild`"
+                    ) from exc
+                self._collection = None  # the live collection may have been swapped
+                time.sleep(0.05 * (attempt + 1))
+        raise AssertionError("unreachable")
+
+    def _finish_interrupted_swap(self) -> None:
+        """Rename a complete staging collection to the live name when the live one is missing.
+
+        ``ingest --rebuild`` deletes the live collection and then renames the staging one (Chroma
+        cannot rename over a name in use); a process killed between the two leaves no live
+        collection but a complete staging one (its fingerprint is written before the swap).
+        """
+        live = self.settings.collection
+        names = [getattr(c, "name", c) for c in self.client.list_collections()]
+        if live in names:
+            return
+        for name in sorted(n for n in names if n.startswith(live + STAGING_INFIX)):
+            staged = self.client.get_collection(name=name, embedding_function=self._ef)
+            if FINGERPRINT_KEY in (staged.metadata or {}):
+                staged.modify(name=live)
+                return
+
+    def remove_stale_staging(self) -> list[str]:
+        """Delete staging collections left by rebuilds that were killed (each is a full copy)."""
+        self._finish_interrupted_swap()
+        live = self.settings.collection
+        stale = [
+            name
+            for name in (getattr(c, "name", c) for c in self.client.list_collections())
+            if name.startswith(live + STAGING_INFIX)
+        ]
+        for name in stale:
+            self.client.delete_collection(name)
+        return stale
+
     def use(self, collection: Any) -> None:
         self._collection = collection
 
@@ -135,7 +198,7 @@ class ChromaIndex:
         }
 
     def count(self) -> int:
-        return self.collection.count()
+        return self._read(lambda c: c.count())
 
     def fingerprint(self) -> str | None:
         return (self.collection.metadata or {}).get(FINGERPRINT_KEY)
@@ -160,32 +223,40 @@ class ChromaIndex:
             self.collection.delete(ids=ids)
 
     def all_chunks(self) -> list[Chunk]:
-        got = self.collection.get(include=["documents", "metadatas"])
+        got = self._read(lambda c: c.get(include=["documents", "metadatas"]))
         return [
             Chunk.from_stored(i, d, m)
             for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+            if d is not None and m  # deleted by a concurrent ingest between two reads
         ]
 
     def query(
         self, vector: list[float], k: int, jurisdictions: list[str] | None = None
     ) -> list[Hit]:
         where = {"jurisdiction": {"$in": jurisdictions}} if jurisdictions else None
-        got = self.collection.query(
-            query_embeddings=[vector],
-            n_results=k,
-            where=where,
-            include=["documents", "metadatas", "distances"],
-        )
-        return [
-            Hit(Chunk.from_stored(i, d, m), 1.0 - float(dist))
-            for i, d, m, dist in zip(
-                got["ids"][0],
-                got["documents"][0],
-                got["metadatas"][0],
-                got["distances"][0],
-                strict=True,
+        include = ["documents", "metadatas", "distances"]
+
+        def search(collection: Any) -> list[Hit]:
+            from chromadb.errors import ChromaError
+
+            try:
+                got = collection.query(
+                    query_embeddings=[vector], n_results=k, where=where, include=include
+                )
+                return _hits(got)
+            except ChromaError:
+                if where is None:
+                    raise
+            # Chroma's embedded store is not multi-process safe: while `corguide ingest` adds
+            # chunks in another process, a filtered search here fails ("Error finding id") until
+            # that process ends. An unfiltered search over every stored vector, filtered here,
+            # still answers (a few hundred chunks: milliseconds).
+            got = collection.query(
+                query_embeddings=[vector], n_results=max(k, collection.count()), include=include
             )
-        ]
+            return [h for h in _hits(got) if h.chunk.jurisdiction in jurisdictions][:k]
+
+        return self._read(search)
 
     def replace_collection(self, staging_name: str) -> None:
         """Swap a fully built staging collection in for the live one (used by --rebuild)."""
@@ -195,9 +266,29 @@ class ChromaIndex:
         except Exception as exc:
             if not _is_not_found(exc):
                 raise
-        staged = self.client.get_collection(name=staging_name, embedding_function=self._ef)
-        staged.modify(name=live)
+        try:
+            staged = self.client.get_collection(name=staging_name, embedding_function=self._ef)
+            staged.modify(name=live)
+        except Exception:
+            # A reader that found no live collection in between may have finished the swap.
+            names = [getattr(c, "name", c) for c in self.client.list_collections()]
+            if live not in names or staging_name in names:
+                raise
         self._collection = None
+
+
+def _hits(got: dict[str, Any]) -> list[Hit]:
+    return [
+        Hit(Chunk.from_stored(i, d, m), 1.0 - float(dist))
+        for i, d, m, dist in zip(
+            got["ids"][0],
+            got["documents"][0],
+            got["metadatas"][0],
+            got["distances"][0],
+            strict=True,
+        )
+        if d is not None and m  # deleted by a concurrent ingest after the vector search
+    ]
 
 
 def _is_not_found(exc: Exception) -> bool:

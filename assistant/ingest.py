@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 from assistant.corpus import Chunk, corpus_fingerprint, load_corpus
 from assistant.embeddings import load_embedder
 from assistant.errors import IndexCorruptError
-from assistant.index import ChromaIndex, move_aside
+from assistant.index import STAGING_INFIX, ChromaIndex, move_aside
 from assistant.settings import Settings, get_settings
 
 BATCH = 64
@@ -93,8 +93,10 @@ def ingest(
             print(f"moved the damaged index to {moved}", file=sys.stderr)
     index = ChromaIndex(settings, embedder)
 
+    # A rebuild killed midway leaves its staging collection behind: a full copy, every time.
+    index.remove_stale_staging()
     if rebuild:
-        staging = f"{settings.collection}-staging-{uuid.uuid4().hex[:8]}"
+        staging = f"{settings.collection}{STAGING_INFIX}{uuid.uuid4().hex[:8]}"
         index.use(index.open(create=True, name=staging))
         stored: dict[str, str] = {}
     else:

@@ -131,7 +131,7 @@ def parse_jurisdiction(value: object) -> str:
     """
     if not isinstance(value, str):
         raise InputError(
-            f"jurisdiction must be text such as 'AB' or 'Alberta', got {value!r}; "
+            f"jurisdiction must be text such as 'AB' or 'Alberta', got {brief(value)}; "
             f"valid choices: {valid_choices()}"
         )
     key = _normalize(value)
@@ -146,6 +146,35 @@ def parse_jurisdiction(value: object) -> str:
 
 MAX_WORKERS = 1_000_000
 _INT_TEXT = re.compile(r"^\+?(\d{1,3}(,\d{3})+|\d+)$")
+
+
+def _as_float(value: int | float | Decimal) -> float:
+    """``float(value)``, with the two ways it can fail turned into values the checks refuse."""
+    try:
+        return float(value)
+    except OverflowError:  # an int too large for a float, e.g. 10**400
+        return math.inf if value > 0 else -math.inf
+    except ValueError:  # Decimal("sNaN")
+        return math.nan
+
+
+def _shown(value: object, *, as_repr: bool = False) -> str:
+    """A value for an error message, cut short (Python refuses to print ints over 4,300 digits).
+
+    Example:
+        >>> _shown(10**50), _shown(["a", 1], as_repr=True)
+        ('100000000000000000000000000000000000...', "['a', 1]")
+    """
+    try:
+        text = repr(value) if as_repr else str(value)
+    except ValueError:
+        return "a value too long to show"
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def brief(value: object) -> str:
+    """Any value as a short ``repr`` for an error message (used by the tools too)."""
+    return _shown(value, as_repr=True)
 
 
 def parse_workers(value: object) -> int:
@@ -181,24 +210,31 @@ def parse_workers(value: object) -> int:
             if re.match(r"^\d+\.\d+$", text):
                 return parse_workers(float(text))
             raise InputError(f"workers must be a whole number such as 8, got {text[:40]!r}")
-        number: object = int(text.replace(",", "").lstrip("+"))
+        digits = text.replace(",", "").lstrip("+").lstrip("0")
+        if len(digits) > len(str(MAX_WORKERS)):  # before int(): 5,000 digits would not convert
+            raise InputError(f"workers must be at most {MAX_WORKERS:,}, got {_shown(text)}")
+        number: object = int(digits or "0")
     elif isinstance(value, int):
         number = value
     elif isinstance(value, float | Decimal):
-        if not math.isfinite(value):
-            raise InputError(f"workers must be a finite number, got {value}")
+        as_float = _as_float(value)
+        if not math.isfinite(as_float):
+            raise InputError(f"workers must be a finite number, got {_shown(value)}")
+        if abs(as_float) > MAX_WORKERS:  # before int(): Decimal("1E+999999999") would not end
+            raise InputError(f"workers must be from 0 to {MAX_WORKERS:,}, got {_shown(value)}")
         if value != int(value):
             raise InputError(f"workers must be a whole number of people, got {value}")
         number = int(value)
     elif isinstance(value, Number):
-        raise InputError(f"workers must be a whole number of people, got {value!r}")
+        raise InputError(f"workers must be a whole number of people, got {brief(value)}")
     else:
         raise InputError(f"workers must be a whole number such as 8, got {type(value).__name__}")
     assert isinstance(number, int)
     if number < 0:
-        raise InputError(f"workers cannot be negative, got {number}")
+        raise InputError(f"workers cannot be negative, got {_shown(number)}")
     if number > MAX_WORKERS:
-        raise InputError(f"workers must be at most {MAX_WORKERS:,}, got {number:,}")
+        shown = f"{number:,}" if number < 10**30 else _shown(number)
+        raise InputError(f"workers must be at most {MAX_WORKERS:,}, got {shown}")
     return number
 
 
@@ -230,17 +266,18 @@ def parse_score(value: object, *, name: str = "score") -> float:
                 f"{name} must be a percentage from 0 to 100, got {value.strip()[:40]!r}"
             ) from None
     elif isinstance(value, int | float | Decimal):
-        number = float(value)
+        number = _as_float(value)
     else:
         raise InputError(f"{name} must be a percentage from 0 to 100, got {type(value).__name__}")
     if not math.isfinite(number):
-        raise InputError(f"{name} must be a finite percentage, got {value}")
+        raise InputError(f"{name} must be a finite percentage, got {_shown(value)}")
     if number < 0 or number > 100:
         raise InputError(f"{name} must be from 0 to 100, got {number:g}")
     return number
 
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+MIN_YEAR, MAX_YEAR = 1900, 2100
 
 
 def parse_date(value: object) -> date:
@@ -253,7 +290,8 @@ def parse_date(value: object) -> date:
         The date.
 
     Raises:
-        InputError: not in YYYY-MM-DD form, or a date that does not exist (``2025-02-30``).
+        InputError: not in YYYY-MM-DD form, a date that does not exist (``2025-02-30``), or
+            a year before 1900 or after 2100.
 
     Example:
         >>> parse_date("2025-03-31")
@@ -264,20 +302,26 @@ def parse_date(value: object) -> date:
         assistant.errors.InputError: 2025-02-30 is not a real date (day is out of range for month)
     """
     if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if not isinstance(value, str):
+        parsed = value.date()
+    elif isinstance(value, date):
+        parsed = value
+    elif not isinstance(value, str):
         raise InputError(f"date must be text in YYYY-MM-DD form, got {type(value).__name__}")
-    text = value.strip()
-    if not _ISO_DATE.match(text):
-        raise InputError(f"date must be in YYYY-MM-DD form (e.g. 2025-03-31), got {text[:40]!r}")
-    try:
-        parsed = date.fromisoformat(text)
-    except ValueError as exc:
-        raise InputError(f"{text} is not a real date ({exc})") from None
-    if parsed.year < 1900:
-        raise InputError(f"date {text} is before 1900; check the year")
+    else:
+        text = value.strip()
+        if not _ISO_DATE.match(text):
+            raise InputError(
+                f"date must be in YYYY-MM-DD form (e.g. 2025-03-31), got {text[:40]!r}"
+            )
+        try:
+            parsed = date.fromisoformat(text)
+        except ValueError as exc:
+            raise InputError(f"{text} is not a real date ({exc})") from None
+    # Why an upper bound: a schedule adds years to the date, and Python's dates end at 9999.
+    if parsed.year < MIN_YEAR:
+        raise InputError(f"date {parsed.isoformat()} is before {MIN_YEAR}; check the year")
+    if parsed.year > MAX_YEAR:
+        raise InputError(f"date {parsed.isoformat()} is after {MAX_YEAR}; check the year")
     return parsed
 
 
@@ -308,11 +352,11 @@ def parse_amount(value: object, *, name: str, maximum: float = 1e12) -> float:
         except ValueError:
             raise InputError(f"{name} must be a number, got {value.strip()[:40]!r}") from None
     elif isinstance(value, int | float | Decimal):
-        number = float(value)
+        number = _as_float(value)
     else:
         raise InputError(f"{name} must be a number, got {type(value).__name__}")
     if not math.isfinite(number):
-        raise InputError(f"{name} must be a finite number, got {value}")
+        raise InputError(f"{name} must be a finite number, got {_shown(value)}")
     if number < 0:
         raise InputError(f"{name} cannot be negative, got {number:g}")
     if number > maximum:
@@ -331,4 +375,4 @@ def parse_flag(value: object, *, name: str) -> bool:
         return False
     if isinstance(value, bool):
         return value
-    raise InputError(f"{name} must be true or false, got {value!r}")
+    raise InputError(f"{name} must be true or false, got {brief(value)}")

@@ -41,8 +41,10 @@ from typing import Any
 
 # isort: off
 # Settings first: importing it switches off Gradio analytics and Hugging Face telemetry, which
-# are read when gradio (and huggingface_hub under it) is imported.
+# are read when gradio (and huggingface_hub under it) is imported; gradio_files points Gradio's
+# own files (uploads and the like) inside the data dir, also read on import.
 from assistant import settings as _offline_env  # noqa: F401
+from ui.gradio_files import keep_gradio_files_in
 import gradio as gr
 
 # isort: on
@@ -319,7 +321,7 @@ def build_app(assistant: Any = None, settings: Settings | None = None) -> gr.Blo
                 raise InputError(f"workers must be a whole number of people, got {workers!r}")
             answer = get_assistant().ask(question, state)
         except CorguideError as exc:
-            raise gr.Error(str(exc)) from None
+            raise _user_error(exc) from None
         return render.answer_payload(answer)
 
     def vote_api(question: str, answer: str, vote: str, citations: list | None = None) -> dict:
@@ -335,7 +337,7 @@ def build_app(assistant: Any = None, settings: Settings | None = None) -> gr.Blo
                 },
             )
         except CorguideError as exc:
-            raise gr.Error(str(exc)) from None
+            raise _user_error(exc) from None
         return record.model_dump(mode="json")
 
     def eligibility_api(
@@ -770,6 +772,11 @@ def _whole(value: Any) -> Any:
     return value
 
 
+def _user_error(exc: CorguideError) -> gr.Error:
+    """The message for the caller; bad input is not a fault, so no traceback on the console."""
+    return gr.Error(str(exc), print_exception=False)
+
+
 def _run_tool(name: str, **kwargs: Any) -> dict:
     """Call a tool and return its result as JSON-able data; bad input becomes a `gr.Error`."""
     from assistant.tools import TOOL_FUNCTIONS
@@ -777,7 +784,7 @@ def _run_tool(name: str, **kwargs: Any) -> dict:
     try:
         result = TOOL_FUNCTIONS[name](**kwargs)
     except CorguideError as exc:
-        raise gr.Error(str(exc)) from None
+        raise _user_error(exc) from None
     return result.model_dump(mode="json")
 
 
@@ -852,6 +859,8 @@ def launch_options(
         "ssr_mode": False,
         "footer_links": ["api"],
         "show_error": False,
+        # No component takes a file: refuse uploads (Gradio's upload route is always there).
+        "max_file_size": 0,
     }
 
 
@@ -872,11 +881,18 @@ def launch(host: str = "127.0.0.1", port: int = 7860, share: bool = False) -> No
 
     Raises:
         IndexMissingError: no index yet (run ``corguide ingest``).
-        InputError: ``CORGUIDE_AUTH`` is malformed.
+        InputError: ``CORGUIDE_AUTH`` is malformed, or the address cannot be served.
     """
     from assistant.chain import Assistant
 
     settings = get_settings()
     options = launch_options(host, port, share)  # fail on a bad CORGUIDE_AUTH before loading
+    keep_gradio_files_in(settings.data_dir)
     assistant = Assistant.load(settings)
-    build_app(assistant, settings).launch(**options)
+    try:
+        build_app(assistant, settings).launch(**options)
+    except OSError as exc:  # the port is taken, or the host is not an address of this machine
+        raise InputError(
+            f"cannot serve the chat on {host}:{port} ({exc.strerror or exc}); "
+            "choose another --port or --host"
+        ) from None

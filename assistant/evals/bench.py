@@ -224,10 +224,62 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+class _SelfRssSampler:
+    """This process's resident set, sampled every ``interval`` seconds in a thread.
+
+    ``mark()`` records the current figure (the end of warm-up); growth is measured from it.
+    """
+
+    def __init__(self, interval: float = 0.5) -> None:
+        import psutil
+
+        self._process = psutil.Process()
+        self._interval = interval
+        self._stop = threading.Event()
+        self.start_mb = self._now()
+        self.peak_mb = self.start_mb
+        self.mark_mb: float | None = None
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _now(self) -> float:
+        return round(self._process.memory_info().rss / 2**20, 1)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            self.peak_mb = max(self.peak_mb, self._now())
+
+    def mark(self) -> None:
+        self.mark_mb = self._now()
+
+    def stop(self) -> dict[str, float | None]:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        end = self._now()
+        self.peak_mb = max(self.peak_mb, end)
+        base = self.mark_mb if self.mark_mb is not None else self.start_mb
+        return {
+            "rss_start_mb": self.start_mb,
+            "rss_after_warmup_mb": self.mark_mb,
+            "rss_end_mb": end,
+            "rss_peak_mb": self.peak_mb,
+            "rss_growth_after_warmup_mb": round(end - base, 1),
+        }
+
+
 def ui_load(
-    assistant: Any, questions: list[str], *, clients: int, seconds: float
+    assistant: Any,
+    questions: list[str],
+    *,
+    clients: int,
+    seconds: float,
+    warmup_seconds: float = 10.0,
 ) -> dict[str, Any]:
-    """``clients`` concurrent gradio_client users asking for ``seconds`` (loopback only)."""
+    """``clients`` concurrent gradio_client users asking for ``seconds`` (loopback only).
+
+    Memory (this process's resident set, which serves the app) is recorded at the start, after
+    ``warmup_seconds`` of load, at the peak and at the end.
+    """
     try:
         from gradio_client import Client
 
@@ -269,12 +321,16 @@ def ui_load(
                     latencies.append((time.perf_counter() - started) * 1000)
 
         threads = [threading.Thread(target=user, args=(n,), daemon=True) for n in range(clients)]
+        rss = _SelfRssSampler()
         started = time.perf_counter()
         for t in threads:
             t.start()
+        time.sleep(min(warmup_seconds, seconds / 2))
+        rss.mark()
         for t in threads:
             t.join(timeout=seconds + 120)
         wall = time.perf_counter() - started
+        memory = rss.stop()
     finally:
         demo.close()
     stats = _stats(latencies)
@@ -286,6 +342,7 @@ def ui_load(
         "answers_per_second": round(len(latencies) / wall, 2) if wall else None,
         "errors": len(errors),
         "error_examples": sorted(set(errors))[:3],
+        **memory,
     }
 
 
@@ -293,7 +350,7 @@ def run_bench(
     out: Path,
     *,
     questions: int = 200,
-    load_seconds: float = 20.0,
+    load_seconds: float = 60.0,
     clients: int = 16,
     ui: bool = True,
     log: Callable[[str], None] = print,
@@ -372,7 +429,12 @@ def markdown_table(f: dict[str, Any]) -> str:
             (
                 f"Chat UI, {ui['clients']} concurrent clients for {ui['seconds']} s: p50 / p95",
                 f"{ui['p50_ms']} / {ui['p95_ms']} ms, {ui['answers_per_second']} answers/s, "
-                f"{ui['errors']} errors",
+                f"{ui['errors']} errors"
+                + (
+                    f", memory {ui['rss_growth_after_warmup_mb']:+} MB after warm-up"
+                    if ui.get("rss_growth_after_warmup_mb") is not None
+                    else ""
+                ),
             )
         )
     else:

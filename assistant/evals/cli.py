@@ -156,7 +156,7 @@ def bench_command(
     questions: Annotated[int, typer.Option(help="Warm questions to time.")] = 200,
     load_seconds: Annotated[
         float, typer.Option("--load-seconds", help="Length of the 16-client UI load run.")
-    ] = 20.0,
+    ] = 60.0,
     clients: Annotated[int, typer.Option(help="Concurrent UI clients.")] = 16,
     skip_ui: Annotated[bool, typer.Option(help="Do not run the UI load test.")] = False,
 ) -> None:

@@ -15,6 +15,7 @@ from assistant.errors import InputError
 from assistant.jurisdictions import (
     NAMES,
     NATIONAL,
+    brief,
     parse_amount,
     parse_flag,
     parse_jurisdiction,
@@ -114,7 +115,7 @@ def clean_industry(industry: object) -> str | None:
     if industry is None:
         return None
     if not isinstance(industry, str):
-        raise InputError(f"industry must be text such as 'construction', got {industry!r}")
+        raise InputError(f"industry must be text such as 'construction', got {brief(industry)}")
     text = " ".join(industry.split())
     if len(text) > 100:
         raise InputError("industry must be at most 100 characters")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel, Field
 
 from assistant.errors import InputError
-from assistant.jurisdictions import NAMES, parse_amount, parse_jurisdiction
+from assistant.jurisdictions import NAMES, brief, parse_amount, parse_jurisdiction
 from assistant.rules import IncentiveRule, rules_for
 from assistant.tools.eligibility import Notice, collect_sources, dedupe, rule_ref
 from assistant.tools.scoring import parse_program
@@ -286,7 +286,7 @@ def estimate_incentive(
     code = parse_jurisdiction(jurisdiction)
     prog = None if program is None else parse_program(program)
     if first_year is not None and not isinstance(first_year, bool):
-        raise InputError(f"first_year must be true or false, got {first_year!r}")
+        raise InputError(f"first_year must be true or false, got {brief(first_year)}")
     inp = IncentiveInputs(
         payroll=_opt_amount(payroll, "payroll"),
         base_rate=_opt_amount(base_rate, "base_rate", MAX_BASE_RATE),

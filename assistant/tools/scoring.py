@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from assistant.errors import InputError
-from assistant.jurisdictions import NAMES, parse_jurisdiction, parse_score
+from assistant.jurisdictions import NAMES, brief, parse_jurisdiction, parse_score
 from assistant.rules import JurisdictionRules, PassMarks, Sourced, rules_for
 from assistant.tools.eligibility import Notice, Reason, collect_sources, dedupe, rule_ref
 
@@ -56,9 +56,7 @@ def parse_audit_type(value: object) -> str:
         'maintenance'
     """
     if not isinstance(value, str) or value.strip().lower() not in AUDIT_TYPES:
-        raise InputError(
-            f"audit type must be one of {', '.join(AUDIT_TYPES)}, got {str(value)[:40]!r}"
-        )
+        raise InputError(f"audit type must be one of {', '.join(AUDIT_TYPES)}, got {brief(value)}")
     return value.strip().lower()
 
 
@@ -70,10 +68,10 @@ def parse_program(value: object) -> str:
         'SECOR'
     """
     if not isinstance(value, str) or not value.strip():
-        raise InputError(f"program must be a program id such as COR or SECOR, got {value!r}")
+        raise InputError(f"program must be a program id such as COR or SECOR, got {brief(value)}")
     text = value.strip().upper().replace(" ", "-")
     if len(text) > 31 or not all(ch.isalnum() or ch == "-" for ch in text):
-        raise InputError(f"program must be a program id such as COR or SECOR, got {value!r}")
+        raise InputError(f"program must be a program id such as COR or SECOR, got {brief(value)}")
     return text
 
 
@@ -93,7 +91,7 @@ def parse_element_scores(element_scores: object) -> dict[str, float]:
     out: dict[str, float] = {}
     for raw_name, raw_score in element_scores.items():
         if not isinstance(raw_name, str) or not raw_name.strip():
-            raise InputError(f"element names must be non-empty text, got {raw_name!r}")
+            raise InputError(f"element names must be non-empty text, got {brief(raw_name)}")
         name = " ".join(raw_name.split())
         if len(name) > 120:
             raise InputError("element names must be at most 120 characters")

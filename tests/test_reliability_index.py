@@ -1,0 +1,288 @@
+"""The index survives what happens to a long-running install (issue 8).
+
+A missing index is named with its fix (the CLI building it on first use is in
+test_reliability_network.py, under the socket guard); a damaged one is named with the rebuild
+command; an ingest killed midway (SIGKILL, at a random moment after its writes have
+begun) leaves an index that still answers, and the next ingest completes it with no duplicate
+or missing chunk; a rebuild killed between its two last steps is finished on the next open;
+and an assistant that is answering while another process ingests keeps answering.
+
+Everything runs on a copy of a small index (three guidance documents and the rules) made from
+the session index by deletion, so no test here embeds the whole corpus.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import copy_index, subprocess_env
+
+from assistant.chain import Assistant
+from assistant.corpus import corpus_fingerprint, load_corpus
+from assistant.errors import IndexCorruptError, IndexMissingError
+from assistant.index import STAGING_INFIX, ChromaIndex
+from assistant.ingest import ingest
+from assistant.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+CORGUIDE = str(Path(sys.executable).parent / "corguide")
+SMALL_DOCS = ("alberta.md", "manitoba.md", "choosing-cor-or-secor.md")
+KILL_ATTEMPTS = ("", "--rebuild")  # ingest modes, one subprocess each
+KILL_BUDGET_SECONDS = 300
+QUESTIONS = [
+    "What is the SECOR limit in Saskatchewan?",
+    "How does COR work in Yukon?",
+    "What is the SECOR limit in Alberta?",
+    "What does a COR audit involve?",
+]
+
+
+@pytest.fixture(scope="module")
+def template(settings, built_index, tmp_path_factory) -> Path:
+    """A small corpus and its index, trimmed from the session index (nothing is embedded)."""
+    base = tmp_path_factory.mktemp("reliability-index")
+    guidance = base / "corpus" / "guidance"
+    guidance.mkdir(parents=True)
+    for name in SMALL_DOCS:
+        shutil.copy(ROOT / "corpus" / "guidance" / name, guidance / name)
+    shutil.copytree(ROOT / "corpus" / "rules", base / "corpus" / "rules")
+    copy_index(settings, base / "data" / "chroma")
+    report = ingest(Settings(data_dir=base / "data", corpus_dir=base / "corpus"))
+    assert report.embedded == 0 and report.removed > 100
+    return base
+
+
+def fresh(template: Path, dest: Path) -> Settings:
+    """A private copy of the template's corpus and index."""
+    shutil.copytree(template / "corpus", dest / "corpus")
+    shutil.copytree(template / "data", dest / "data")
+    return Settings(data_dir=dest / "data", corpus_dir=dest / "corpus")
+
+
+def change_corpus(corpus: Path) -> None:
+    """Update one document, remove one, add two: every kind of write an ingest makes."""
+    alberta = corpus / "guidance" / "alberta.md"
+    text = re.sub(r"last_verified: .*", "last_verified: 2026-01-02", alberta.read_text(), count=1)
+    alberta.write_text(text)
+    (corpus / "guidance" / "manitoba.md").unlink()
+    for name in ("saskatchewan.md", "yukon.md"):
+        shutil.copy(ROOT / "corpus" / "guidance" / name, corpus / "guidance" / name)
+
+
+def cli_env(settings: Settings, log: Path) -> dict[str, str]:
+    return subprocess_env(
+        {
+            "CORGUIDE_DATA_DIR": str(settings.data_dir),
+            "CORGUIDE_CORPUS_DIR": str(settings.corpus_dir),
+        },
+        log,
+    )
+
+
+def collection_names(index: ChromaIndex) -> list[str]:
+    return sorted(getattr(c, "name", c) for c in index.client.list_collections())
+
+
+def assert_complete(settings: Settings, embedder) -> None:
+    """The index holds exactly the corpus: every chunk once, current, and searchable."""
+    chunks = load_corpus(settings.corpus_dir)
+    index = ChromaIndex(settings, embedder)
+    got = index.collection.get(include=["metadatas"])
+    ids = got["ids"]
+    assert len(ids) == len(set(ids)), "duplicate chunk ids"
+    assert set(ids) == {c.id for c in chunks}, "missing or extra chunks"
+    stored = {i: m["content_hash"] for i, m in zip(ids, got["metadatas"], strict=True)}
+    assert stored == {c.id: c.content_hash for c in chunks}, "stale chunks"
+    assert index.fingerprint() == corpus_fingerprint(chunks, embedder.model_id)
+    # Every stored vector is in the vector index: a search for everything returns every id.
+    found = index.collection.query(
+        query_embeddings=[embedder.embed_query("SECOR")], n_results=len(ids), include=[]
+    )
+    assert set(found["ids"][0]) == set(ids), "chunks stored but not searchable"
+    assert collection_names(index) == [settings.collection], "a staging copy was left behind"
+
+
+def assert_answers(settings: Settings) -> None:
+    answer = Assistant.load(settings).ask("What is the SECOR limit in Alberta?")
+    assert answer.citations, answer.answer
+
+
+# ---- a missing or damaged index -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("make", ["no data dir", "empty chroma folder"])
+def test_library_names_the_fix_for_a_missing_index(template, tmp_path, make):
+    data = tmp_path / "data"
+    if make == "empty chroma folder":
+        (data / "chroma").mkdir(parents=True)
+    settings = Settings(data_dir=data, corpus_dir=template / "corpus")
+    with pytest.raises(IndexMissingError, match="corguide ingest"):
+        Assistant.load(settings)
+
+
+@pytest.mark.parametrize("damage", ["sqlite truncated", "sqlite overwritten", "folder is a file"])
+def test_a_damaged_index_is_named_with_the_rebuild_fix(template, tmp_path, damage):
+    settings = fresh(template, tmp_path)
+    db = settings.chroma_dir / "chroma.sqlite3"
+    if damage == "sqlite truncated":
+        with open(db, "r+b") as f:
+            f.truncate(db.stat().st_size // 2)
+    elif damage == "sqlite overwritten":
+        with open(db, "r+b") as f:
+            f.seek(4096)
+            f.write(b"\x00garbage" * 2048)
+    else:
+        shutil.rmtree(settings.chroma_dir)
+        settings.chroma_dir.write_text("not an index")
+    with pytest.raises(IndexCorruptError, match=r"corguide ingest --rebuild") as info:
+        Assistant.load(settings)
+    assert "\n" not in str(info.value)
+
+
+# ---- an ingest killed midway ----------------------------------------------------------------
+
+
+def _max_seq(db: Path) -> int | None:
+    """The last write in Chroma's log: it moves when an ingest starts writing."""
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=0.05) as conn:
+            return conn.execute("SELECT max(seq_id) FROM embeddings_queue").fetchone()[0]
+    except sqlite3.Error:
+        return None
+
+
+def _ingest_and_kill(settings: Settings, mode: str, delay: float, log: Path) -> tuple[bool, int]:
+    """Run `corguide ingest [mode]` and SIGKILL it ``delay`` s after its first write."""
+    db = settings.chroma_dir / "chroma.sqlite3"
+    before = _max_seq(db)
+    assert before is not None
+    with open(log.with_suffix(".stderr"), "wb") as err:
+        proc = subprocess.Popen(
+            [CORGUIDE, "ingest", "--quiet", *([mode] if mode else [])],
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            env=cli_env(settings, log),
+        )
+        killed = False
+        deadline = time.monotonic() + 240
+        try:
+            while proc.poll() is None and time.monotonic() < deadline:
+                seq = _max_seq(db)
+                if seq is not None and seq > before:
+                    time.sleep(delay)
+                    proc.send_signal(signal.SIGKILL)
+                    killed = True
+                    break
+                time.sleep(0.003)
+        finally:
+            if proc.poll() is None and not killed:
+                proc.kill()
+            code = proc.wait(timeout=60)
+    return killed and code == -signal.SIGKILL, code
+
+
+def test_ingest_killed_midway_leaves_an_answering_index_and_the_next_completes(
+    template, tmp_path, embedder
+):
+    rng = random.Random(8)
+    started = time.monotonic()
+    midway = 0
+    for attempt, mode in enumerate(KILL_ATTEMPTS):
+        if time.monotonic() - started > KILL_BUDGET_SECONDS:
+            break
+        settings = fresh(template, tmp_path / f"attempt-{attempt}")
+        change_corpus(settings.corpus_dir)
+        log = tmp_path / f"attempt-{attempt}.net.log"
+        killed, code = _ingest_and_kill(settings, mode, rng.uniform(0.0, 0.03), log)
+        assert killed or code == 0, log.with_suffix(".stderr").read_text()
+        assert not log.exists(), log.read_text()
+
+        # The index the killed ingest left still answers.
+        assert_answers(settings)
+        index = ChromaIndex(settings, embedder)
+        expected = corpus_fingerprint(load_corpus(settings.corpus_dir), embedder.model_id)
+        midway += killed and index.fingerprint() != expected
+
+        # The next ingest completes it: every chunk once, current, searchable; no staging left.
+        report = ingest(settings)
+        assert report.chunks == len(load_corpus(settings.corpus_dir))
+        assert_complete(settings, embedder)
+        assert_answers(settings)
+    assert midway >= 1, "no attempt was killed while writing: the test proved nothing"
+
+
+def test_a_rebuild_killed_between_delete_and_rename_is_finished_on_open(
+    template, tmp_path, embedder
+):
+    """`ingest --rebuild` deletes the live collection, then renames the complete staging one;
+    a kill between the two leaves only the staging copy. The next open finishes the swap, and
+    the next ingest removes incomplete staging copies left by earlier kills."""
+    settings = fresh(template, tmp_path)
+    index = ChromaIndex(settings, embedder)
+    live = index.client.get_collection(settings.collection, embedding_function=index._ef)
+    live.modify(name=f"{settings.collection}{STAGING_INFIX}0badf00d")
+    index.client.create_collection(
+        f"{settings.collection}{STAGING_INFIX}deadbeef",
+        embedding_function=index._ef,
+        configuration={"hnsw": {"space": "cosine"}},
+    )
+
+    assert_answers(settings)
+    names = collection_names(ChromaIndex(settings, embedder))
+    assert (
+        settings.collection in names
+        and f"{settings.collection}{STAGING_INFIX}0badf00d" not in names
+    )
+
+    report = ingest(settings)
+    assert report.embedded == 0
+    assert_complete(settings, embedder)
+
+
+# ---- queries while another process ingests ----------------------------------------------------
+
+
+def test_queries_during_an_ingest_keep_getting_answers(template, tmp_path):
+    """A loaded assistant (the chat app) keeps answering while `corguide ingest` adds, updates
+    and removes chunks, and then while `corguide ingest --rebuild` swaps in a new collection."""
+    settings = fresh(template, tmp_path)
+    assistant = Assistant.load(settings)
+    change_corpus(settings.corpus_dir)
+    for mode in ("", "--rebuild"):
+        log = tmp_path / f"net{mode}.log"
+        with open(tmp_path / f"ingest{mode}.stderr", "wb") as err:
+            proc = subprocess.Popen(
+                [CORGUIDE, "ingest", "--quiet", *([mode] if mode else [])],
+                stdout=subprocess.DEVNULL,
+                stderr=err,
+                env=cli_env(settings, log),
+            )
+            asked, failures = 0, []
+            deadline = time.monotonic() + 400
+            while (proc.poll() is None or asked < 8) and time.monotonic() < deadline:
+                question = QUESTIONS[asked % len(QUESTIONS)]
+                asked += 1
+                try:
+                    answer = assistant.ask(question)
+                except Exception as exc:  # noqa: BLE001 - every failure is reported below
+                    failures.append(f"{question}: {type(exc).__name__}: {exc}")
+                    continue
+                if not answer.answer.strip():
+                    failures.append(f"{question}: empty answer")
+            code = proc.wait(timeout=60)
+        assert code == 0, (tmp_path / f"ingest{mode}.stderr").read_text()
+        assert not failures, f"{len(failures)} of {asked} failed, e.g. {failures[:3]}"
+        assert asked > 8
+        assert not log.exists(), log.read_text()
+    # After the swap, the same assistant searches the new live collection.
+    assert assistant.search.index.count() == len(load_corpus(settings.corpus_dir))
+    assert assistant.ask("What is the SECOR limit in Saskatchewan?").citations
