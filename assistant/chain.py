@@ -63,6 +63,8 @@ def clean_question(text: object, max_chars: int) -> str:
     # Lone surrogates (undecodable bytes on the command line) become "?"; U+FFFD a space.
     text = text.encode("utf-8", "replace").decode("utf-8")
     text = unicodedata.normalize("NFC", _CONTROL.sub(" ", text.replace("\ufffd", " ")))
+    # Invisible format characters (zero-width space, BOM, direction marks) are not content.
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
     text = " ".join(text.split())
     if not text:
         raise InputError("the question is empty: type a question about COR or SECOR")
@@ -206,9 +208,12 @@ class Assistant:
             )
         )
         if not covered:
-            text = (
-                "The guidance I have does not cover that question. "
-                f"{self._partner_line(plan.state, ask=True)}"
+            text = " ".join(
+                [
+                    *_tool_refusals(gathered),
+                    "The guidance I have does not cover that question.",
+                    self._partner_line(plan.state, ask=True),
+                ]
             )
             return Answer(answer=text, not_covered=True, **base)
         text, citations = self._compose(plan, gathered)
@@ -248,7 +253,7 @@ class Assistant:
                         "the language model's answer failed the grounding check "
                         f"({_guard_reason(report)}), so the extractive answer is shown"
                     )
-        report = check(text, citations, gathered.tool_calls)
+        report = check(text, citations, gathered.tool_calls, echoed=plan.question)
         if not report.ok:  # the composer quotes exactly; this only trips on a bug, so be loud
             base["notes"].append(f"guard: {_guard_reason(report)}")
         if base["notes"] and self.llm is not None:
@@ -271,6 +276,8 @@ class Assistant:
 
     def _compose(self, plan: Plan, gathered: Gathered) -> tuple[str, list[Citation]]:
         parts: list[str] = []
+        # A tool that refused its input says why, first: "2025-02-30 is not a real date".
+        parts.extend(_tool_refusals(gathered))
         if plan.ask_for_jurisdiction:
             parts.append("The answer depends on the province or territory. In general:")
         for call in gathered.tool_calls:
@@ -309,6 +316,11 @@ class Assistant:
             f"Confirm with your certifying partner, {who}. "
             "This is general guidance, not legal advice."
         )
+
+
+def _tool_refusals(gathered: Gathered) -> list[str]:
+    """Why a tool could not run, in the user's words first ("2025-02-30 is not a real date")."""
+    return [f"I could not use that: {note.split(': ', 1)[-1]}." for note in gathered.notes]
 
 
 def _guard_reason(report: Any) -> str:

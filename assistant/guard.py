@@ -63,7 +63,12 @@ class GuardReport:
         return not self.dropped_citations and not self.ungrounded_numbers
 
 
-def check(answer_text: str, citations: list[Citation], tool_calls: list[ToolCall]) -> GuardReport:
+def check(
+    answer_text: str,
+    citations: list[Citation],
+    tool_calls: list[ToolCall],
+    echoed: str = "",
+) -> GuardReport:
     """Verify quotes and numbers.
 
     Example:
@@ -76,7 +81,7 @@ def check(answer_text: str, citations: list[Citation], tool_calls: list[ToolCall
     """
     kept = [c for c in citations if c.quote and c.quote in c.passage]
     dropped = [c for c in citations if c not in kept]
-    grounded = _tool_numbers(tool_calls)
+    grounded = _tool_numbers(tool_calls) | numbers_in(echoed)  # the user's own numbers, echoed
     for citation in kept:
         grounded |= numbers_in(citation.passage)
     ungrounded = sorted(numbers_in(answer_text) - grounded, key=lambda n: (len(n), n))

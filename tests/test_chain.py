@@ -101,3 +101,15 @@ def test_state_from_the_ui_sets_the_jurisdiction(assistant):
     state = ConversationState(jurisdiction="NS", workers=3)
     answer = assistant.ask("Which program fits us?", state)
     assert answer.tool_calls and answer.tool_calls[0].args["jurisdiction"] == "NS"
+
+
+def test_a_tool_refusing_its_input_says_why_first(assistant):
+    answer = assistant.ask("We were certified in Alberta on 2025-02-30, when is our next audit?")
+    assert answer.answer.startswith("I could not use that: 2025-02-30 is not a real date")
+    big = assistant.ask("I have 5000000 workers in Alberta, which program?")
+    assert "at most 1,000,000" in big.answer
+
+
+def test_invisible_characters_only_is_an_empty_question(assistant):
+    with pytest.raises(InputError, match="empty"):
+        assistant.ask("\u200b\ufeff\u200e")
