@@ -36,7 +36,12 @@ class ToolCall(BaseModel):
 
 
 class ConversationState(BaseModel):
-    """What the conversation has established so far (the UI's side panel shows the same)."""
+    """What the conversation has established so far (the UI's side panel shows the same).
+
+    ``pending`` is the question the assistant could not answer yet because it asked for a slot
+    (``asked_for``); a reply that fills that slot answers it (Rasa's form pattern).
+    ``understood`` says in words what was understood and where from, for the user to correct.
+    """
 
     jurisdiction: str | None = None
     workers: int | None = None
@@ -44,7 +49,30 @@ class ConversationState(BaseModel):
     public_contracts: bool | None = None
     owner_operator: bool | None = None
     industry: str | None = None
+    premium: float | None = None
+    payroll: float | None = None
     last_question: str | None = None
+    pending: str | None = None
+    asked_for: str | None = None
+    understood: str | None = None
+
+    def slots(self) -> dict[str, Any]:
+        """The business facts, keyed as `ask --conversation` prints them (``province``).
+
+        Example:
+            >>> ConversationState(jurisdiction="AB", workers=7).slots()["province"]
+            'AB'
+        """
+        return {
+            "province": self.jurisdiction,
+            "workers": self.workers,
+            "subcontractors": self.subcontractors,
+            "public_contracts": self.public_contracts,
+            "owner_operator": self.owner_operator,
+            "industry": self.industry,
+            "premium": self.premium,
+            "payroll": self.payroll,
+        }
 
 
 class Answer(BaseModel):
@@ -56,6 +84,7 @@ class Answer(BaseModel):
     refused: bool = False
     not_covered: bool = False
     asked_back: bool = False
+    asked_for: str | None = None  # the slot the answer asks the user for, if any
     route: str = "retrieval"
     notes: list[str] = Field(default_factory=list)
     retrieved: list[str] = Field(default_factory=list)  # chunk ids, best first (for the evals)
@@ -72,4 +101,13 @@ class Answer(BaseModel):
             "citations": [c.contract() for c in self.citations],
             "tool_calls": [t.model_dump(mode="json") for t in self.tool_calls],
             "refused": self.refused,
+        }
+
+    def turn_contract(self) -> dict[str, Any]:
+        """One turn of `corguide ask --json --conversation`: the contract plus the dialogue."""
+        return {
+            **self.contract(),
+            "state": {**self.state.slots(), "understood": self.state.understood},
+            "route": self.route,
+            "not_covered": self.not_covered,
         }

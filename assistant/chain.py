@@ -142,6 +142,23 @@ class Assistant:
         answer.latency_ms = round((time.perf_counter() - started) * 1000, 2)
         return answer
 
+    def converse(
+        self, messages: Iterator[str] | list[str], state: ConversationState | None = None
+    ) -> Iterator[Answer]:
+        """Answer a conversation turn by turn, carrying the state as the chat does.
+
+        The CLI's ``ask --conversation`` and the conversation split of the evals both read
+        this, so what the evals measure is what a user's own script gets.
+
+        Raises:
+            InputError: a turn is empty or too long (earlier answers were already yielded).
+        """
+        state = state or ConversationState()
+        for message in messages:
+            answer = self.ask(message, state)
+            state = answer.state
+            yield answer
+
     def stream(
         self, question: str, state: ConversationState | None = None
     ) -> Iterator[str | Answer]:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated
+from collections.abc import Iterator
+from typing import Annotated, Any
 
 import click
 import typer
@@ -103,9 +104,22 @@ def ask(
     public_contracts: Annotated[
         bool, typer.Option(help="The business bids on public contracts.")
     ] = False,
+    conversation: Annotated[
+        bool,
+        typer.Option(
+            "--conversation",
+            help="Read one conversation from stdin, one turn per line, carrying what each turn "
+            "established (province, workers, ...) into the next.",
+        ),
+    ] = False,
 ) -> None:
     """Answer a question with citations (and the decision tools when numbers are involved)."""
     state = _initial_state(province, workers, subcontractors, public_contracts)
+    if conversation:
+        if question is not None:
+            raise CorguideError("--conversation reads its turns from stdin: give no question")
+        _converse(load_assistant(), state, as_json)
+        return
     if question is not None:
         from assistant.chain import clean_question
         from assistant.settings import get_settings
@@ -118,11 +132,7 @@ def ask(
         _emit_json(answer.contract()) if as_json else _print_answer(answer)
         return
     failures = 0
-    stdin = sys.stdin.buffer if hasattr(sys.stdin, "buffer") else None
-    lines = (raw.decode("utf-8", "replace") for raw in stdin) if stdin is not None else sys.stdin
-    for line in lines:
-        if not line.strip():
-            continue
+    for line in _stdin_lines():
         try:
             answer = assistant.ask(line, state)
         except CorguideError as exc:
@@ -138,6 +148,27 @@ def ask(
             typer.echo("")
     if failures:
         raise typer.Exit(2)
+
+
+def _stdin_lines() -> Iterator[str]:
+    stdin = sys.stdin.buffer if hasattr(sys.stdin, "buffer") else None
+    lines = (raw.decode("utf-8", "replace") for raw in stdin) if stdin is not None else sys.stdin
+    return (line for line in lines if line.strip())
+
+
+def _converse(assistant: Any, state: ConversationState, as_json: bool) -> None:
+    """One conversation from stdin: each turn's answer, with the state it leaves behind."""
+    try:
+        for answer in assistant.converse(_stdin_lines(), state):
+            if as_json:
+                _emit_json(answer.turn_contract())
+            else:
+                _print_answer(answer)
+                typer.echo(f"[understood: {answer.state.understood or 'nothing yet'}]\n")
+    except CorguideError as exc:
+        # A bad turn (empty after cleaning, too long) ends the conversation with one line.
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
 
 
 @app.command()

@@ -53,7 +53,7 @@ def run_eval(
         ThresholdError: the thresholds file is invalid.
     """
     from assistant.evals.dataset import check_sources, dataset_files, load_datasets
-    from assistant.evals.report import aggregate, gate, gate_passed, load_thresholds, write_outputs
+    from assistant.evals.report import by_scope, gate, gate_passed, load_thresholds, write_outputs
     from assistant.evals.runner import chunk_texts_of, run_items
 
     files = dataset_files(dataset_paths, DEFAULT_DATASETS)
@@ -61,8 +61,9 @@ def run_eval(
     thresholds = load_thresholds(thresholds_path)
     check_sources(items, set(chunk_texts_of(assistant)))
     results, seconds = run_items(assistant, items)
-    metrics = aggregate(results)
-    checks = gate(metrics, thresholds)
+    scopes = by_scope(results)
+    metrics = scopes["all"]
+    checks = gate(scopes, thresholds)
     passed = gate_passed(metrics, checks)
     settings = assistant.settings
     details = {
@@ -79,6 +80,7 @@ def run_eval(
     return {
         "results": results,
         "metrics": metrics,
+        "scopes": scopes,
         "checks": checks,
         "passed": passed,
         "paths": paths,
@@ -135,14 +137,14 @@ def eval_command(
         info={"load time": f"{load_seconds:.1f} s"},
     )
     metrics = run["metrics"]
-    typer.echo(summary_table(run["checks"], metrics))
+    typer.echo(summary_table(run["checks"], run["scopes"]))
     typer.echo(
         f"\n{metrics['passed']} of {metrics['items']} items passed every check "
         f"({metrics['errors']} errors) in {run['seconds']:.1f} s; "
         f"report: {run['paths']['report']}"
     )
     if not run["passed"]:
-        failed = [c.metric for c in run["checks"] if not c.ok]
+        failed = [c.label for c in run["checks"] if not c.ok]
         why = f"below threshold: {', '.join(failed)}" if failed else "items raised errors"
         typer.echo(f"eval FAILED: {why}", err=True)
         raise typer.Exit(1)

@@ -17,9 +17,30 @@ from assistant.answer import ConversationState
 from assistant.corpus import JURISDICTION_CODES, slugify
 from assistant.errors import CorguideError
 
-Kind = Literal["single", "multiturn", "tool", "refusal", "not_covered"]
+Kind = Literal["single", "multiturn", "conversation", "tool", "refusal", "not_covered"]
+# gold: written from the corpus; wild: real questions copied from public pages; phrasing: gold
+# questions as owners type them; conversation: scripted conversations scored turn by turn.
+Split = Literal["gold", "wild", "phrasing", "conversation"]
+SPLITS: tuple[str, ...] = ("gold", "wild", "phrasing", "conversation")
 GROUPS = (*JURISDICTION_CODES, "national", "general")
-STATE_FIELDS = tuple(ConversationState.model_fields)
+STATE_FIELDS = tuple(
+    f
+    for f in ConversationState.model_fields
+    if f not in ("last_question", "pending", "asked_for", "understood")
+)
+# The slots a conversation turn may expect, as `ask --conversation` prints them.
+TURN_STATE_FIELDS = tuple(ConversationState().slots())
+ROUTES = (
+    "smalltalk",
+    "reset",
+    "context",
+    "ask",
+    "retrieval",
+    "tool",
+    "both",
+    "not_covered",
+    "refuse",
+)
 
 
 class DatasetError(CorguideError):
@@ -57,6 +78,61 @@ class ExpectedTool(BaseModel):
     result: dict[str, Any] = Field(default_factory=dict)
 
 
+class TurnExpect(BaseModel):
+    """What one turn of a scripted conversation must do; only the listed keys are checked."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    state: dict[str, Any] = Field(default_factory=dict)
+    route: list[str] = Field(default_factory=list)
+    refused: bool | None = None
+    not_covered: bool | None = None
+    asks_for: Literal["province", "workers", "subcontractors"] | None = None
+    must_include: list[list[str]] = Field(default_factory=list)
+    must_not_include: list[str] = Field(default_factory=list)
+    tool: ExpectedTool | None = None
+
+    @field_validator("state")
+    @classmethod
+    def _state(cls, value: dict[str, Any]) -> dict[str, Any]:
+        unknown = sorted(set(value) - set(TURN_STATE_FIELDS))
+        if unknown:
+            raise ValueError(
+                f"unknown state slot(s) {', '.join(unknown)}; use {', '.join(TURN_STATE_FIELDS)}"
+            )
+        return value
+
+    @field_validator("route", mode="before")
+    @classmethod
+    def _route(cls, value: Any) -> Any:
+        value = [value] if isinstance(value, str) else value
+        bad = [r for r in value or [] if r not in ROUTES]
+        if bad:
+            raise ValueError(f"unknown route(s) {', '.join(bad)}; use {', '.join(ROUTES)}")
+        return value
+
+    @field_validator("must_include")
+    @classmethod
+    def _groups(cls, value: list[list[str]]) -> list[list[str]]:
+        return _check_groups(value)
+
+
+class Turn(BaseModel):
+    """One user message of a scripted conversation and what the answer to it must do."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    say: str = Field(min_length=1)
+    expect: TurnExpect = Field(default_factory=TurnExpect)
+
+
+def _check_groups(value: list[list[str]]) -> list[list[str]]:
+    for group in value:
+        if not group or not all(isinstance(p, str) and p.strip() for p in group):
+            raise ValueError("each must_include group is a non-empty list of phrasings")
+    return value
+
+
 class EvalItem(BaseModel):
     """One gold item: a question (or a conversation) and what a right answer contains."""
 
@@ -64,8 +140,9 @@ class EvalItem(BaseModel):
 
     id: str = Field(min_length=1, max_length=120)
     kind: Kind | None = None
+    split: Split = "gold"
     question: str | None = None
-    turns: list[str] | None = None
+    turns: list[str] | list[Turn] | None = None
     jurisdiction: str | None = None
     state: dict[str, Any] = Field(default_factory=dict)
     expected_sources: list[SourceRef] = Field(default_factory=list)
@@ -77,6 +154,13 @@ class EvalItem(BaseModel):
     programs: list[Literal["COR", "SECOR"]] = Field(default_factory=list)
     topic: str | None = None
     notes: str | None = None
+    # wild items: where the question was copied from, when, and what that page answers
+    source_url: str | None = None
+    collected: str | None = None
+    source_date: str | None = None
+    page_answer: str | None = None
+    # phrasing items: the gold item this one rewrites
+    paraphrase_of: str | None = None
 
     @field_validator("id")
     @classmethod
@@ -98,10 +182,7 @@ class EvalItem(BaseModel):
     @field_validator("must_include")
     @classmethod
     def _groups(cls, value: list[list[str]]) -> list[list[str]]:
-        for group in value:
-            if not group or not all(isinstance(p, str) and p.strip() for p in group):
-                raise ValueError("each must_include group is a non-empty list of phrasings")
-        return value
+        return _check_groups(value)
 
     @field_validator("state")
     @classmethod
@@ -121,9 +202,16 @@ class EvalItem(BaseModel):
         if self.question is not None and not self.question.strip():
             raise ValueError("question is empty")
         if self.turns is not None and (
-            len(self.turns) < 2 or not all(isinstance(t, str) and t.strip() for t in self.turns)
+            len(self.turns) < 2
+            or not all(
+                isinstance(t, Turn) or (isinstance(t, str) and t.strip()) for t in self.turns
+            )
         ):
             raise ValueError("turns must list two or more non-empty messages")
+        if self.split == "wild" and not (self.source_url and self.collected):
+            raise ValueError("a wild item needs source_url and collected (the page and the date)")
+        if self.split == "conversation" and not self.scripted:
+            raise ValueError("a conversation item lists turns as {say, expect} objects")
         if self.expect_refusal and self.expect_not_covered:
             raise ValueError("an item cannot expect both a refusal and 'not covered'")
         if self.expect_refusal and (self.expected_sources or self.expected_tool):
@@ -137,6 +225,8 @@ class EvalItem(BaseModel):
             return "refusal"
         if self.expect_not_covered:
             return "not_covered"
+        if self.scripted:
+            return "conversation"
         if self.turns is not None:
             return "multiturn"
         if self.expected_tool is not None:
@@ -144,9 +234,20 @@ class EvalItem(BaseModel):
         return "single"
 
     @property
+    def scripted(self) -> bool:
+        """Whether each turn carries its own expectations (the conversation split)."""
+        return bool(self.turns) and all(isinstance(t, Turn) for t in self.turns or [])
+
+    @property
     def messages(self) -> list[str]:
         """The user's messages in order (one for a single question)."""
-        return list(self.turns) if self.turns is not None else [self.question or ""]
+        if self.turns is None:
+            return [self.question or ""]
+        return [t.say if isinstance(t, Turn) else t for t in self.turns]
+
+    @property
+    def turn_expectations(self) -> list[TurnExpect]:
+        return [t.expect for t in self.turns or [] if isinstance(t, Turn)]
 
     @property
     def initial_state(self) -> ConversationState:

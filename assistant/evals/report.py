@@ -26,6 +26,8 @@ METRICS = (
     "mrr",
     "ndcg@5",
     "fact_recall",
+    "fact_share",
+    "supported",
     "citation_validity",
     "number_grounding",
     "tool_accuracy",
@@ -34,6 +36,13 @@ METRICS = (
     "refusal_recall",
     "not_covered_precision",
     "not_covered_recall",
+    "not_covered_share",
+    "turn_pass_rate",
+    "state_accuracy",
+    "route_accuracy",
+    "turn_fact_recall",
+    "turn_tool_accuracy",
+    "wrong_refusals",
     "item_pass_rate",
     "latency_p50_ms",
     "latency_p95_ms",
@@ -43,7 +52,9 @@ LABELS = {
     "recall@5": "retrieval recall@5",
     "mrr": "retrieval MRR",
     "ndcg@5": "retrieval nDCG@5",
-    "fact_recall": "answer fact recall",
+    "fact_recall": "answer fact recall (all key facts)",
+    "fact_share": "share of key facts present",
+    "supported": "answers with a citation or tool result",
     "citation_validity": "citation validity",
     "number_grounding": "number grounding",
     "tool_accuracy": "tool decisions (exact match)",
@@ -52,6 +63,13 @@ LABELS = {
     "refusal_recall": "refusal recall",
     "not_covered_precision": "'not covered' precision",
     "not_covered_recall": "'not covered' recall",
+    "not_covered_share": "answers saying 'not covered'",
+    "turn_pass_rate": "conversation turns passing",
+    "state_accuracy": "turns with the right state",
+    "route_accuracy": "turns with the right route",
+    "turn_fact_recall": "turns with their key facts",
+    "turn_tool_accuracy": "turns with the right tool decision",
+    "wrong_refusals": "business turns refused (count)",
     "item_pass_rate": "items passing every check",
     "latency_p50_ms": "latency p50 (ms)",
     "latency_p95_ms": "latency p95 (ms)",
@@ -82,6 +100,12 @@ def aggregate(results: Iterable[ItemResult]) -> dict[str, Any]:
     r_precision, r_recall = precision_recall(refusal_pairs)
     n_precision, n_recall = precision_recall(covered_pairs)
     latencies = [ms for r in ok for ms in r.latencies_ms]
+
+    def ratio(ok_key: str, total_key: str) -> float | None:
+        total = sum(r.scores.get(total_key) or 0 for r in ok)
+        return sum(r.scores.get(ok_key) or 0 for r in ok) / total if total else None
+
+    conversations = [r for r in ok if r.scores.get("turns")]
     out: dict[str, Any] = {
         "items": len(results),
         "passed": sum(1 for r in results if r.passed),
@@ -91,6 +115,8 @@ def aggregate(results: Iterable[ItemResult]) -> dict[str, Any]:
         "mrr": mean(scored("mrr")),
         "ndcg@5": mean(scored("ndcg@5")),
         "fact_recall": mean(scored("fact_recall")),
+        "fact_share": mean(scored("fact_share")),
+        "supported": mean(scored("supported")),
         "citation_validity": valid / cited if cited else None,
         "number_grounding": mean(scored("number_grounding")),
         "tool_accuracy": mean(scored("tool_accuracy")),
@@ -103,6 +129,17 @@ def aggregate(results: Iterable[ItemResult]) -> dict[str, Any]:
         "refusal_recall": r_recall,
         "not_covered_precision": n_precision,
         "not_covered_recall": n_recall,
+        "not_covered_share": mean(scored("not_covered_share")),
+        "turn_pass_rate": ratio("turns_ok", "turns"),
+        "state_accuracy": ratio("turn_state_ok", "turn_state_checked"),
+        "route_accuracy": ratio("turn_route_ok", "turn_route_checked"),
+        "turn_fact_recall": ratio("turn_facts_ok", "turn_facts_checked"),
+        "turn_tool_accuracy": ratio("turn_tool_ok", "turn_tool_checked"),
+        "wrong_refusals": (
+            float(sum(r.scores.get("wrong_refusals") or 0 for r in conversations))
+            if conversations
+            else None
+        ),
         "item_pass_rate": (sum(1 for r in results if r.passed) / len(results) if results else None),
         "latency_p50_ms": percentile(latencies, 50),
         "latency_p95_ms": percentile(latencies, 95),
@@ -115,6 +152,7 @@ def aggregate(results: Iterable[ItemResult]) -> dict[str, Any]:
             "expect_refusal": sum(1 for e, _ in refusal_pairs if e),
             "expect_not_covered": sum(1 for e, _ in covered_pairs if e),
             "turns": len(latencies),
+            "conversation_turns": int(sum(r.scores.get("turns") or 0 for r in conversations)),
         },
     }
     return out
@@ -128,12 +166,16 @@ def grouped(results: list[ItemResult], key: str) -> dict[str, dict[str, Any]]:
     return {name: aggregate(buckets[name]) for name in sorted(buckets)}
 
 
+SCOPES = ("all", "gold", "wild", "phrasing", "conversation")
+
+
 @dataclass
 class Check:
     metric: str
     value: float | None
     bound: float
     op: str  # ">=" or "<="
+    scope: str = "all"  # "all" items, or one split
 
     @property
     def ok(self) -> bool:
@@ -141,12 +183,40 @@ class Check:
             return True
         return self.value >= self.bound if self.op == ">=" else self.value <= self.bound
 
+    @property
+    def label(self) -> str:
+        return self.metric if self.scope == "all" else f"{self.scope}: {self.metric}"
 
-def load_thresholds(path: Path) -> dict[str, dict[str, float]]:
-    """The ``[minimum]`` and ``[maximum]`` tables of a thresholds file.
+
+Thresholds = dict[str, dict[str, dict[str, float]]]  # scope -> "minimum"/"maximum" -> bounds
+
+
+def _bounds(path: Path, name: str, section: object) -> dict[str, float]:
+    if not isinstance(section, dict):
+        raise ThresholdError(f"{path}: [{name}] must be a table of metric = number")
+    for metric, bound in section.items():
+        if metric not in METRICS:
+            raise ThresholdError(
+                f"{path}: unknown metric {metric!r} in [{name}]; known: {', '.join(METRICS)}"
+            )
+        if isinstance(bound, bool) or not isinstance(bound, int | float):
+            raise ThresholdError(f"{path}: [{name}] {metric} must be a number")
+    return {k: float(v) for k, v in section.items()}
+
+
+def load_thresholds(path: Path) -> Thresholds:
+    """The bounds of a thresholds file: ``[minimum]``/``[maximum]`` apply to all items, and
+    ``[<split>.minimum]``/``[<split>.maximum]`` to one split (gold, wild, phrasing, conversation).
 
     Raises:
-        ThresholdError: unreadable TOML, or an unknown metric or a non-numeric bound.
+        ThresholdError: unreadable TOML, an unknown table or metric, or a non-numeric bound.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.toml"
+        >>> _ = p.write_text("[minimum]\nmrr = 0.9\n[wild.minimum]\nfact_recall = 0.85\n")
+        >>> load_thresholds(p)["wild"]
+        {'minimum': {'fact_recall': 0.85}}
     """
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -154,33 +224,47 @@ def load_thresholds(path: Path) -> dict[str, dict[str, float]]:
         raise ThresholdError(f"{path}: cannot read the thresholds ({exc})") from None
     except tomllib.TOMLDecodeError as exc:
         raise ThresholdError(f"{path}: not valid TOML ({exc})") from None
-    out: dict[str, dict[str, float]] = {}
-    for table in ("minimum", "maximum"):
-        section = data.get(table, {})
-        if not isinstance(section, dict):
-            raise ThresholdError(f"{path}: [{table}] must be a table of metric = number")
-        for name, bound in section.items():
-            if name not in METRICS:
+    out: Thresholds = {}
+    for key, value in data.items():
+        if key in ("minimum", "maximum"):
+            out.setdefault("all", {})[key] = _bounds(path, key, value)
+        elif key in SCOPES[1:] and isinstance(value, dict):
+            extra = sorted(set(value) - {"minimum", "maximum"})
+            if extra:
                 raise ThresholdError(
-                    f"{path}: unknown metric {name!r} in [{table}]; known: {', '.join(METRICS)}"
+                    f"{path}: unknown table(s) {key}.{', '.join(extra)}; use [{key}.minimum]"
                 )
-            if isinstance(bound, bool) or not isinstance(bound, int | float):
-                raise ThresholdError(f"{path}: [{table}] {name} must be a number")
-        out[table] = {k: float(v) for k, v in section.items()}
-    extra = sorted(set(data) - {"minimum", "maximum"})
-    if extra:
-        raise ThresholdError(
-            f"{path}: unknown table(s) {', '.join(extra)}; use [minimum], [maximum]"
-        )
+            for table, section in value.items():
+                out.setdefault(key, {})[table] = _bounds(path, f"{key}.{table}", section)
+        else:
+            raise ThresholdError(
+                f"{path}: unknown table {key!r}; use [minimum], [maximum] or "
+                f"[<split>.minimum] with a split among {', '.join(SCOPES[1:])}"
+            )
     return out
 
 
-def gate(metrics: dict[str, Any], thresholds: dict[str, dict[str, float]]) -> list[Check]:
-    """Each threshold checked against the overall metrics, in table order."""
-    checks = [Check(m, metrics.get(m), b, ">=") for m, b in thresholds.get("minimum", {}).items()]
-    checks += [Check(m, metrics.get(m), b, "<=") for m, b in thresholds.get("maximum", {}).items()]
+def gate(by_scope: dict[str, dict[str, Any]], thresholds: Thresholds) -> list[Check]:
+    """Each threshold checked against the metrics of its scope, in table order.
+
+    ``by_scope`` maps "all" and each split present to its `aggregate`; a split with no items
+    measures nothing, so its bounds cannot fail.
+    """
+    checks = []
+    for scope, tables in thresholds.items():
+        metrics = by_scope.get(scope, {})
+        for table, op in (("minimum", ">="), ("maximum", "<=")):
+            for m, b in tables.get(table, {}).items():
+                checks.append(Check(m, metrics.get(m), b, op, scope))
     order = {m: i for i, m in enumerate(METRICS)}
-    return sorted(checks, key=lambda c: (order[c.metric], c.op))
+    scopes = {s: i for i, s in enumerate(SCOPES)}
+    return sorted(checks, key=lambda c: (scopes[c.scope], order[c.metric], c.op))
+
+
+def by_scope(results: list[ItemResult]) -> dict[str, dict[str, Any]]:
+    """`aggregate` over all items and over each split present, splits in their fixed order."""
+    splits = grouped(results, "split")
+    return {"all": aggregate(results), **{s: splits[s] for s in SCOPES if s in splits}}
 
 
 def gate_passed(metrics: dict[str, Any], checks: list[Check]) -> bool:
@@ -204,15 +288,33 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def summary_table(checks: list[Check], metrics: dict[str, Any]) -> str:
-    """The terminal summary: each metric, its threshold and whether it passed."""
-    bounds = {c.metric: c for c in checks}
+def summary_table(checks: list[Check], scopes: dict[str, dict[str, Any]]) -> str:
+    """The terminal summary: each metric per split side by side, with its bound and status.
+
+    A cell reads ``0.912`` when no bound applies, ``0.912 ok`` or ``0.812 FAIL (>= 0.85)``.
+    """
+    shown = [s for s in SCOPES[1:] if s in scopes] or ["all"]
+    bounds = {(c.scope, c.metric): c for c in checks}
     rows = []
     for m in METRICS:
-        c = bounds.get(m)
-        status = "" if c is None else ("ok" if c.ok else "FAIL")
-        rows.append([LABELS[m], fmt(metrics.get(m), m), f"{c.op} {c.bound:g}" if c else "", status])
-    return _table(["metric", "value", "threshold", "status"], rows)
+        cells = []
+        for scope in shown:
+            value = fmt(scopes[scope].get(m), m)
+            c = bounds.get((scope, m))
+            if c is not None:
+                value += " ok" if c.ok else f" FAIL ({c.op} {c.bound:g})"
+            cells.append(value)
+        if any(cell != "n/a" for cell in cells):
+            rows.append([LABELS[m], *cells])
+    rows.append(["items", *(str(scopes[s]["items"]) for s in shown)])
+    table = _table(["metric", *shown], rows)
+    general = [c for c in checks if c.scope == "all"]
+    if general:
+        table += "\n\nAll items: " + ", ".join(
+            f"{c.metric} {fmt(c.value, c.metric)} {'ok' if c.ok else 'FAIL'} ({c.op} {c.bound:g})"
+            for c in general
+        )
+    return table
 
 
 _GROUP_COLUMNS = (
@@ -246,6 +348,21 @@ def _coverage(results: list[ItemResult]) -> str:
     return text
 
 
+def _split_topics(results: list[ItemResult]) -> str:
+    """Items, strict fact recall and 'not covered' answers per split and topic: where the
+    corpus must grow shows up as a topic whose answers say 'not covered'."""
+    buckets: dict[tuple[str, str], list[ItemResult]] = defaultdict(list)
+    for r in results:
+        buckets[(r.split, r.topic or "(none)")].append(r)
+    rows = []
+    for (split, topic), items in sorted(buckets.items()):
+        g = aggregate(items)
+        rows.append(
+            [split, topic, str(len(items)), fmt(g["fact_recall"]), fmt(g["not_covered_share"])]
+        )
+    return _table(["split", "topic", "items", "fact recall", "'not covered'"], rows)
+
+
 def _quote(text: str, limit: int = 700) -> str:
     text = text if len(text) <= limit else text[:limit] + " ..."
     return "\n".join("> " + line for line in text.splitlines())
@@ -257,6 +374,7 @@ def render_report(
     checks: list[Check],
     info: dict[str, Any],
 ) -> str:
+    scopes = by_scope(results)
     passed = gate_passed(metrics, checks)
     out = ["# corguide evaluation report", ""]
     out.append(
@@ -268,11 +386,18 @@ def render_report(
         out.append(f"- {key}: {value}")
     out += ["", "## Gate (evals/thresholds.toml)", ""]
     rows = [
-        [LABELS[c.metric], fmt(c.value, c.metric), f"{c.op} {c.bound:g}", "ok" if c.ok else "FAIL"]
+        [
+            c.scope,
+            LABELS[c.metric],
+            fmt(c.value, c.metric),
+            f"{c.op} {c.bound:g}",
+            "ok" if c.ok else "FAIL",
+        ]
         for c in checks
     ]
-    out.append(_table(["metric", "value", "threshold", "result"], rows))
-    out += ["", "## Every metric", ""]
+    out.append(_table(["split", "metric", "value", "threshold", "result"], rows))
+    out += ["", "## By split", "", summary_table(checks, scopes)]
+    out += ["", "## Every metric (all items)", ""]
     counts = metrics["counts"]
     basis = {
         "hit@5": f"{counts['retrieval']} items with expected sources",
@@ -288,6 +413,15 @@ def render_report(
         "refusal_recall": f"{counts['expect_refusal']} out-of-scope items",
         "not_covered_precision": f"{counts['expect_not_covered']} not-covered items",
         "not_covered_recall": f"{counts['expect_not_covered']} not-covered items",
+        "fact_share": f"{counts['facts']} items with must_include",
+        "supported": "answered items not saying 'not covered'",
+        "not_covered_share": "answered items",
+        "turn_pass_rate": f"{counts['conversation_turns']} conversation turns",
+        "state_accuracy": "turns expecting a state",
+        "route_accuracy": "turns expecting a route",
+        "turn_fact_recall": "turns expecting facts",
+        "turn_tool_accuracy": "turns expecting a tool",
+        "wrong_refusals": "turns about the business",
         "item_pass_rate": f"{metrics['items']} items",
         "latency_p50_ms": f"{counts['turns']} answers",
         "latency_p95_ms": f"{counts['turns']} answers",
@@ -300,13 +434,14 @@ def render_report(
     )
     out += ["", "## By jurisdiction", "", _group_table(grouped(results, "group"), "jurisdiction")]
     out += ["", "## By kind", "", _group_table(grouped(results, "kind"), "kind")]
+    out += ["", "## By split and topic", "", _split_topics(results)]
     out += ["", "## Coverage", "", _coverage(results)]
     failing = [r for r in results if not r.passed]
     out += ["", f"## Failing items ({len(failing)})", ""]
     if not failing:
         out.append("None.")
     for r in failing:
-        out.append(f"### {r.id} ({r.kind}, {r.group}) - {r.where}")
+        out.append(f"### {r.id} ({r.split}, {r.kind}, {r.group}) - {r.where}")
         out.append("")
         for n, message in enumerate(r.messages, start=1):
             prefix = f"turn {n}: " if len(r.messages) > 1 else ""
@@ -341,9 +476,17 @@ def write_outputs(
         "info": info,
         "overall": metrics,
         "gate": [
-            {"metric": c.metric, "value": c.value, "op": c.op, "bound": c.bound, "ok": c.ok}
+            {
+                "scope": c.scope,
+                "metric": c.metric,
+                "value": c.value,
+                "op": c.op,
+                "bound": c.bound,
+                "ok": c.ok,
+            }
             for c in checks
         ],
+        "by_split": {k: v for k, v in by_scope(results).items() if k != "all"},
         "by_jurisdiction": grouped(results, "group"),
         "by_kind": grouped(results, "kind"),
         "failing": [r.id for r in results if not r.passed],

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from assistant.evals.dataset import Located
+from assistant.evals.dataset import Located, TurnExpect
 from assistant.evals.metrics import (
     citation_problems,
     fact_recall,
@@ -36,6 +36,7 @@ class ItemResult(BaseModel):
 
     id: str
     kind: str
+    split: str = "gold"
     where: str
     group: str  # the jurisdiction the report files the item under
     programs: list[str] = Field(default_factory=list)
@@ -71,16 +72,13 @@ def chunk_texts_of(assistant: Any) -> dict[str, str]:
 
 def _ask_all(assistant: Any, located: Located) -> tuple[list[Any], str | None]:
     item = located.item
-    state = item.initial_state
     answers: list[Any] = []
-    for message in item.messages:
-        try:
-            answer = assistant.ask(message, state)
-        except Exception as exc:  # one broken item must not stop the run; the report shows it
-            last = traceback.format_exception_only(type(exc), exc)[-1].strip()
-            return answers, f"turn {len(answers) + 1} raised {last}"
-        answers.append(answer)
-        state = answer.state
+    try:
+        for answer in assistant.converse(item.messages, item.initial_state):
+            answers.append(answer)
+    except Exception as exc:  # one broken item must not stop the run; the report shows it
+        last = traceback.format_exception_only(type(exc), exc)[-1].strip()
+        return answers, f"turn {len(answers) + 1} raised {last}"
     return answers, None
 
 
@@ -95,6 +93,7 @@ def score_item(
     result = ItemResult(
         id=item.id,
         kind=item.kind or item.inferred_kind(),
+        split=item.split,
         where=located.where,
         group=group,
         programs=list(item.programs),
@@ -115,6 +114,15 @@ def score_item(
     result.not_covered = bool(last["not_covered"])
     scores = result.scores
     text = last["answer"]
+    if not result.refused:
+        scores["not_covered_share"] = 1.0 if result.not_covered else 0.0
+        if not result.not_covered:
+            # An answer must rest on something the user can check: a passage or a tool result.
+            scores["supported"] = 1.0 if (last["citations"] or last["tool_calls"]) else 0.0
+    if item.scripted:
+        _score_turns(item.turn_expectations, dumped, result)
+        _score_grounding(dumped, chunk_texts, result)
+        return result
 
     if item.expect_refusal != result.refused:
         failures.append(
@@ -138,7 +146,10 @@ def score_item(
             failures.append(f"retrieval: no expected source in the top {K} (got {shown})")
 
     if item.must_include:
-        scores["fact_recall"] = fact_recall(text, item.must_include)
+        # An item counts as recalled only when every key fact is there; the share is kept
+        # beside it, because it shows partial progress the strict figure hides.
+        scores["fact_share"] = fact_recall(text, item.must_include)
+        scores["fact_recall"] = 1.0 if scores["fact_share"] == 1.0 else 0.0
         missing = missing_groups(text, item.must_include)
         if missing:
             failures.append("missing facts: " + "; ".join(" | ".join(group) for group in missing))
@@ -147,6 +158,21 @@ def score_item(
     if present:
         failures.append("must not include: " + " | ".join(present))
 
+    _score_grounding(dumped, chunk_texts, result)
+
+    if item.expected_tool is not None:
+        exp = item.expected_tool
+        problems = tool_mismatches(last["tool_calls"], exp.name, exp.args, exp.result)
+        scores["tool_accuracy"] = 0.0 if problems else 1.0
+        failures.extend(f"tool: {p}" for p in problems)
+    return result
+
+
+def _score_grounding(
+    dumped: list[dict[str, Any]], chunk_texts: Mapping[str, str], result: ItemResult
+) -> None:
+    """Citation validity and number grounding over every turn: a user reads every turn."""
+    scores, failures = result.scores, result.failures
     total = invalid = 0
     ungrounded_turns = 0
     for turn, answer in enumerate(dumped, start=1):
@@ -167,12 +193,93 @@ def score_item(
     if not result.refused:
         scores["number_grounding"] = 0.0 if ungrounded_turns else 1.0
 
-    if item.expected_tool is not None:
-        exp = item.expected_tool
-        problems = tool_mismatches(last["tool_calls"], exp.name, exp.args, exp.result)
-        scores["tool_accuracy"] = 0.0 if problems else 1.0
-        failures.extend(f"tool: {p}" for p in problems)
-    return result
+
+def turn_failures(expect: TurnExpect, answer: Mapping[str, Any]) -> dict[str, list[str]]:
+    """What one conversation turn got wrong, by check (a check with no entry passed).
+
+    Example:
+        >>> from assistant.evals.dataset import TurnExpect
+        >>> answer = {"answer": "Hello!", "refused": True, "not_covered": False, "route": "refuse",
+        ...           "asked_back": False, "tool_calls": [], "state": {"jurisdiction": "AB"}}
+        >>> sorted(turn_failures(TurnExpect(refused=False, route=["smalltalk"]), answer))
+        ['refused', 'route']
+    """
+    out: dict[str, list[str]] = {}
+    state = answer["state"]
+    slots = {"province": state.get("jurisdiction"), **{k: state.get(k) for k in state}}
+    for key, wanted in expect.state.items():
+        got = slots.get(key)
+        same = (
+            got == wanted
+            if not isinstance(wanted, int | float) or isinstance(wanted, bool)
+            else isinstance(got, int | float) and abs(float(got) - float(wanted)) < 1e-6
+        )
+        if not same:
+            out.setdefault("state", []).append(f"state.{key}: expected {wanted!r}, got {got!r}")
+    if expect.route and answer["route"] not in expect.route:
+        out["route"] = [f"route: expected {' or '.join(expect.route)}, got {answer['route']}"]
+    if expect.refused is not None and bool(answer["refused"]) != expect.refused:
+        out["refused"] = [
+            "refused a turn about the business"
+            if answer["refused"]
+            else "answered instead of refusing"
+        ]
+    if expect.not_covered is not None and bool(answer["not_covered"]) != expect.not_covered:
+        out["not_covered"] = [f"not_covered: expected {expect.not_covered}"]
+    if expect.asks_for is not None and answer.get("asked_for") != expect.asks_for:
+        out["asks_for"] = [
+            f"asks_for: expected a question for {expect.asks_for}, got {answer.get('asked_for')}"
+        ]
+    text = answer["answer"]
+    missing = missing_groups(text, expect.must_include)
+    if missing:
+        out["facts"] = ["missing facts: " + "; ".join(" | ".join(g) for g in missing)]
+    norm = normalize_text(text)
+    present = [p for p in expect.must_not_include if normalize_text(p) in norm]
+    if present:
+        out.setdefault("facts", []).append("must not include: " + " | ".join(present))
+    if expect.tool is not None:
+        problems = tool_mismatches(
+            answer["tool_calls"], expect.tool.name, expect.tool.args, expect.tool.result
+        )
+        if problems:
+            out["tool"] = [f"tool: {p}" for p in problems]
+    return out
+
+
+# Per-turn checks and the scores they feed: (the check, the expectation that makes it apply).
+_TURN_CHECKS = (
+    ("state", lambda e: bool(e.state)),
+    ("route", lambda e: bool(e.route)),
+    ("facts", lambda e: bool(e.must_include or e.must_not_include)),
+    ("tool", lambda e: e.tool is not None),
+)
+
+
+def _score_turns(
+    expectations: list[TurnExpect], dumped: list[dict[str, Any]], result: ItemResult
+) -> None:
+    """Score every turn of a scripted conversation; the item passes when every turn does."""
+    counts = {name: [0, 0] for name, _ in _TURN_CHECKS}  # [turns checked, turns ok]
+    turns_ok = wrong_refusals = 0
+    for n, (expect, answer) in enumerate(zip(expectations, dumped, strict=False), start=1):
+        problems = turn_failures(expect, answer)
+        for name, applies in _TURN_CHECKS:
+            if applies(expect):
+                counts[name][0] += 1
+                counts[name][1] += name not in problems
+        if expect.refused is False and answer["refused"]:
+            wrong_refusals += 1
+        turns_ok += not problems
+        result.failures.extend(f"turn {n} {p}" for ps in problems.values() for p in ps)
+    scores = result.scores
+    scores["turns"] = float(len(expectations))
+    scores["turns_ok"] = float(turns_ok)
+    scores["wrong_refusals"] = float(wrong_refusals)
+    for name, (checked, ok) in counts.items():
+        if checked:
+            scores[f"turn_{name}_checked"] = float(checked)
+            scores[f"turn_{name}_ok"] = float(ok)
 
 
 def run_items(
