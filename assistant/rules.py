@@ -128,9 +128,14 @@ class WorkerLimit(_Strict):
 
 
 class Counting(_Strict):
-    """Who counts towards the small-employer limit (None: the sources do not say)."""
+    """Who counts towards the small-employer limit (None: the sources do not say).
 
-    basis: Literal["headcount_any_time", "headcount_peak", "fte"]
+    ``basis``: ``headcount_any_time`` (heads at any one time), ``headcount_peak`` (heads at the
+    busiest time), ``headcount`` (heads, with no period stated by the source) or ``fte``
+    (full-time equivalents from payroll hours).
+    """
+
+    basis: Literal["headcount_any_time", "headcount_peak", "headcount", "fte"]
     owners: bool | None = None
     family: bool | None = None
     part_time: bool | None = None
@@ -166,16 +171,38 @@ class CorProgram(_Strict):
     stated_min_workers: Sourced[int] | None = None
 
 
+class PartnerCounting(_Strict):
+    """How one certifying partner words its small-employer limit and counts workers for it.
+
+    Where partners of one jurisdiction count differently (BC: go2HR and BCCSA count full-time
+    equivalents, AgSafe and SafetyDriven count employees), the tools follow the partner that
+    serves the employer's industry. ``partner`` is the ``name`` of a partner in the same file.
+    """
+
+    partner: str
+    wording: str
+    limit: WorkerLimit
+    counting: Counting
+
+
 class SmallEmployerProgram(_Strict):
-    """The SECOR-like program, whatever its local name (program id SECOR)."""
+    """The SECOR-like program, whatever its local name (program id SECOR).
+
+    ``worker_limit`` and ``counting`` are the jurisdiction's reading; where ``partner_counting``
+    is given, each partner's own limit and counting apply, and the jurisdiction's reading is
+    only used when the partner is not known. ``all_sizes`` says, in a short phrase and only where
+    a source says so, that one COR serves firms of every size (shown in the coverage table).
+    """
 
     exists: Sourced[bool]
     local_name: Sourced[str] | None = None
     worker_limit: Sourced[WorkerLimit] | None = None
     min_workers: Sourced[int] | None = None
     counting: Sourced[Counting] | None = None
+    partner_counting: list[Sourced[PartnerCounting]] = Field(default_factory=list)
     audit_method: Sourced[str] | None = None
     outgrowing: Sourced[str] | None = None
+    all_sizes: Sourced[str] | None = None
 
     @model_validator(mode="after")
     def _existing_needs_limit(self) -> SmallEmployerProgram:
@@ -185,10 +212,17 @@ class SmallEmployerProgram(_Strict):
 
 
 class OtherProgramConditions(_Strict):
+    """Who fits a jurisdiction-specific certificate.
+
+    ``admin_staff_allowed``: administrative (office) staff do not count towards ``max_workers``
+    (Nova Scotia's Owner/Operator: one person with no regular employees except admin staff).
+    """
+
     max_workers: int = Field(ge=0)
     min_workers: int = Field(default=0, ge=0)
     owner_operator_only: bool = False
     no_subcontractors: bool = False
+    admin_staff_allowed: bool = False
 
 
 class OtherProgram(_Strict):
@@ -229,8 +263,16 @@ class Cycle(_Strict):
 
 
 class AuditRules(_Strict):
+    """Audit types, pass marks, cycle and elements.
+
+    ``pass_marks`` is the mark a certification audit must reach (None: not found).
+    ``internal_audit_gate`` is not a pass mark for the certificate: it is the score an internal
+    audit must reach before the external audit goes ahead (Ontario, from consultants' pages).
+    """
+
     types: Sourced[list[AuditType]] | None = None
     pass_marks: Sourced[PassMarks] | None = None
+    internal_audit_gate: Sourced[PassMarks] | None = None
     maintenance_pass_marks: Sourced[PassMarks] | None = None
     recertification_pass_marks: Sourced[PassMarks] | None = None
     secor_pass_marks: Sourced[PassMarks] | None = None
@@ -340,6 +382,12 @@ class JurisdictionRules(_Strict):
                 raise ValueError("a jurisdiction without COR needs no_program_advice")
             if self.small_employer.exists.value:
                 raise ValueError("a small-employer COR cannot exist without COR")
+        partner_names = {p.value.name for p in self.partners}
+        for pc in self.small_employer.partner_counting:
+            if pc.value.partner not in partner_names:
+                raise ValueError(
+                    f"partner_counting names {pc.value.partner!r}, which is not in partners"
+                )
         if self.size_classes:
             known = {"COR", "SECOR", *(p.id for p in self.other_programs)}
             for cls in self.size_classes.value:
@@ -530,6 +578,61 @@ def partners_for(
     return specific + general if specific or general else partners
 
 
+def partner_counting_for(
+    code: str, industry: str | None, rules_dir: Path | str | None = None
+) -> list[Sourced[PartnerCounting]]:
+    """The counting rules of the partners that serve an industry (empty: partner not known).
+
+    Only partners whose own industries match count (not "any industry" partners, and not the
+    fallback to every partner), so an empty list means the tools cannot tell the partner.
+
+    Example:
+        >>> [pc.value.partner for pc in partner_counting_for("BC", "trucking")]
+        ['SafetyDriven (Trucking Safety Council of BC)']
+        >>> partner_counting_for("BC", None)
+        []
+    """
+    rules = rules_for(code, rules_dir)
+    if not industry or not _norm_industry(industry):
+        return []
+    by_name = {p.value.name: p.value for p in rules.partners}
+    return [
+        pc
+        for pc in rules.small_employer.partner_counting
+        if _matches_specific(by_name[pc.value.partner], industry)
+    ]
+
+
+def short_partner_name(name: str) -> str:
+    """A partner's short name: its acronym in brackets, else the name before any bracket.
+
+    Example:
+        >>> short_partner_name("BC Construction Safety Alliance (BCCSA)")
+        'BCCSA'
+        >>> short_partner_name("SafetyDriven (Trucking Safety Council of BC)")
+        'SafetyDriven'
+    """
+    head, _, rest = name.partition(" (")
+    inner = rest.rstrip(")")
+    if inner and inner.isupper() and " " not in inner:
+        return inner
+    return head
+
+
+def counting_phrase(counting: Counting) -> str:
+    """What is counted, in a few plain words (``"full-time equivalents (FTEs)"``)."""
+    if counting.basis == "fte":
+        return (
+            "full-time equivalents (FTEs): annual payroll hours divided by "
+            f"{counting.fte_hours_per_year:,}"
+        )
+    if counting.basis == "headcount_peak":
+        return "people working for the business at its busiest (peak) time"
+    if counting.basis == "headcount_any_time":
+        return "people working for the business at any one time"
+    return "employees (a headcount, not payroll hours)"
+
+
 # ---- readable passages ---------------------------------------------------------------------
 
 
@@ -686,6 +789,16 @@ def render_passages(rules: JurisdictionRules) -> list[RulePassage]:
             sentences.append(
                 f"The rules use {limit.value.phrase()}; confirm with the certifying partner."
             )
+        if se.partner_counting:
+            sentences.append(
+                "Each certifying partner words the limit its own way: "
+                + "; ".join(
+                    f"{short_partner_name(pc.value.partner)}: {pc.value.wording}"
+                    for pc in se.partner_counting
+                )
+                + "."
+            )
+            vals.extend(se.partner_counting)
         sentences.append(
             f"With {limit.value.largest + 1} or more workers the employer needs the full COR."
         )
@@ -699,18 +812,36 @@ def render_passages(rules: JurisdictionRules) -> list[RulePassage]:
             ["eligibility", "worker-count"],
             ["SECOR", "COR"],
         )
-    if se.counting:
+    if se.partner_counting:
+        sentences = [
+            f"For the SECOR limit in {place}, how workers are counted depends on the certifying "
+            "partner, which is set by your industry."
+        ]
+        for pc in se.partner_counting:
+            v = pc.value
+            sentences.append(
+                f"{v.partner} ({', '.join(_partner_industries(rules, v.partner))}) counts "
+                f"{counting_phrase(v.counting)}; its limit is {v.wording}."
+            )
+            if pc.note:
+                sentences.append(pc.note)
+        if se.counting:
+            sentences.append(
+                "When the partner is not known, the rules count "
+                f"{counting_phrase(se.counting.value)}, and say that the count depends on the "
+                "partner."
+            )
+        b.add(
+            f"Who counts towards the SECOR limit in {place}?",
+            sentences,
+            [*se.partner_counting, *([se.counting] if se.counting else [])],
+            ["worker-count", "eligibility", "partners"],
+            ["SECOR"],
+        )
+    elif se.counting:
         c = se.counting.value
         counted = c.included()
-        if c.basis == "fte":
-            basis = (
-                "full-time equivalents (FTEs): annual payroll hours divided by "
-                f"{c.fte_hours_per_year:,}"
-            )
-        elif c.basis == "headcount_peak":
-            basis = "people working for the business at its busiest (peak) time"
-        else:
-            basis = "people working for the business at any one time"
+        basis = counting_phrase(c)
         sentences = [f"For the SECOR limit in {place}, workers are counted as {basis}."]
         if counted:
             sentences.append(f"The count includes {_join_and(counted)}.")
@@ -737,10 +868,12 @@ def render_passages(rules: JurisdictionRules) -> list[RulePassage]:
             se.exists.note or "",
             "Small employers use the regular COR program.",
         ]
+        if se.all_sizes and se.all_sizes.value not in (se.exists.note or ""):
+            sentences.append(f"{se.all_sizes.value[0].upper()}{se.all_sizes.value[1:]}.")
         b.add(
             f"Is there a SECOR program in {place}?",
             sentences,
-            [se.exists],
+            [se.exists, *([se.all_sizes] if se.all_sizes else [])],
             ["eligibility", "no-program"],
             ["COR"],
         )
@@ -752,6 +885,7 @@ def render_passages(rules: JurisdictionRules) -> list[RulePassage]:
             prog.description.value,
             f"It is for businesses of at most {cond.max_workers} worker"
             f"{'s' if cond.max_workers != 1 else ''}"
+            + (", not counting administrative (office) staff," if cond.admin_staff_allowed else "")
             + (" with no subcontractors" if cond.no_subcontractors else "")
             + ".",
         ]
@@ -793,8 +927,31 @@ def render_passages(rules: JurisdictionRules) -> list[RulePassage]:
         )
         if v is not None
     ]
-    if mark_vals:
+    gate = audit.internal_audit_gate
+    if mark_vals or gate:
         sentences = []
+        if not audit.pass_marks:
+            sentences.append(
+                f"No pass mark for the certification (external) audit in {place} was found in "
+                f"the public sources; ask {_partner_names(rules)} for it."
+            )
+        if gate:
+            gm = gate.value
+            lead = "Consultants report that, before" if gate.confidence == "low" else "Before"
+            s = (
+                f"{lead} the external audit goes ahead in {place}, the internal audit must score "
+                f"at least {_pct(gm.overall)} overall"
+            )
+            if gm.per_element is not None:
+                s += f" and at least {_pct(gm.per_element)} on every element"
+            if gm.legislated_items is not None:
+                s += f", with {_pct(gm.legislated_items)} on legislated items"
+            sentences.append(
+                s + ". This is a gate before the external audit, not the certificate's pass mark."
+            )
+            if gate.note:
+                sentences.append(gate.note)
+            sentences.append(_confidence_sentence(gate))
         for label, v in mark_vals:
             pm = v.value
             lead = "The rules assume that a" if v.confidence == "low" else "A"
@@ -810,7 +967,11 @@ def render_passages(rules: JurisdictionRules) -> list[RulePassage]:
         b.add(
             f"What are the COR audit pass marks in {place}?",
             sentences,
-            [v for _, v in mark_vals],
+            [
+                *(v for _, v in mark_vals),
+                *([gate] if gate else []),
+                *([] if audit.pass_marks else [cor.exists]),
+            ],
             ["pass-marks", "audit"],
             rules.program_ids,
         )
@@ -961,6 +1122,10 @@ def _partner_names(rules: JurisdictionRules) -> str:
     return " or ".join(names) if names else "the provincial workers' compensation board"
 
 
+def _partner_industries(rules: JurisdictionRules, name: str) -> list[str]:
+    return next((p.value.industries for p in rules.partners if p.value.name == name), [])
+
+
 def _describe_incentive(inc: IncentiveRule, place: str) -> str:
     p = inc.params.value if inc.params else {}
     programs = "/".join(inc.programs)
@@ -1026,6 +1191,7 @@ __all__ = [
     "NAMES",
     "OtherProgram",
     "Partner",
+    "PartnerCounting",
     "PassMarks",
     "ProcurementRule",
     "RulePassage",
@@ -1035,8 +1201,11 @@ __all__ = [
     "WorkerLimit",
     "load_rules",
     "load_rules_file",
+    "counting_phrase",
+    "partner_counting_for",
     "partner_serves",
     "partners_for",
     "render_passages",
     "rules_for",
+    "short_partner_name",
 ]

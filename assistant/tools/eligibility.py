@@ -7,7 +7,7 @@ The result models here (``Reason``, ``Notice``, ``NextStep``) are shared by the 
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, Field
 
@@ -21,7 +21,20 @@ from assistant.jurisdictions import (
     parse_jurisdiction,
     parse_workers,
 )
-from assistant.rules import JurisdictionRules, Sourced, partner_serves, partners_for, rules_for
+from assistant.rules import (
+    Alternative,
+    Counting,
+    JurisdictionRules,
+    PartnerCounting,
+    Sourced,
+    WorkerLimit,
+    counting_phrase,
+    partner_counting_for,
+    partner_serves,
+    partners_for,
+    rules_for,
+    short_partner_name,
+)
 
 NoticeKind = Literal[
     "at_limit",
@@ -122,15 +135,120 @@ def clean_industry(industry: object) -> str | None:
     return text or None
 
 
+class SizeRule(NamedTuple):
+    """The limit and counting that apply: one partner's where known, else the jurisdiction's."""
+
+    limit: WorkerLimit | None
+    limit_sources: list[str]
+    alternatives: list[Alternative[WorkerLimit]]
+    counting: Counting | None
+    counting_sources: list[str]
+    partner: str | None = None  # short name of the partner whose rule applies
+    wording: str | None = None  # that partner's own wording of its limit
+    rule: Sourced[PartnerCounting] | None = None
+
+
+def size_rule(rules: JurisdictionRules, industry: str | None) -> SizeRule:
+    """The SECOR limit and counting for a business: its partner's where the rules name one.
+
+    Where the rules give each partner's counting (BC), the partner serving the industry decides;
+    with no industry, or partners that count differently, the jurisdiction's reading is used.
+
+    Example:
+        >>> size_rule(rules_for("BC"), "trucking").partner
+        'SafetyDriven'
+        >>> size_rule(rules_for("BC"), None).partner is None
+        True
+    """
+    se = rules.small_employer
+    matched = partner_counting_for(rules.code, industry) if se.partner_counting else []
+    kinds = {
+        (pc.value.counting.model_dump_json(), pc.value.limit.model_dump_json()) for pc in matched
+    }
+    if len(kinds) == 1:
+        pc = matched[0]
+        names = " and ".join(short_partner_name(m.value.partner) for m in matched)
+        return SizeRule(
+            limit=pc.value.limit,
+            limit_sources=dedupe([src for m in matched for src in m.sources]),
+            alternatives=[],
+            counting=pc.value.counting,
+            counting_sources=dedupe([src for m in matched for src in m.sources]),
+            partner=names,
+            wording=pc.value.wording,
+            rule=pc,
+        )
+    limit = se.worker_limit
+    counting = se.counting
+    return SizeRule(
+        limit=limit.value if limit else None,
+        limit_sources=list(limit.sources) if limit else [],
+        alternatives=list(limit.alternatives) if limit else [],
+        counting=counting.value if counting else None,
+        counting_sources=list(counting.sources) if counting else [],
+    )
+
+
+def _reading(counting: Counting, n: int, hours: float | None) -> tuple[float, bool]:
+    """The count under one counting rule, and whether it is an FTE count."""
+    if counting.basis == "fte" and hours is not None:
+        return hours / (counting.fte_hours_per_year or 1), True
+    return float(n), counting.basis == "fte"
+
+
+def _partner_dependence(
+    rules: JurisdictionRules, n: int, hours: float | None, industry: str | None, within: bool
+) -> Notice:
+    """Say that the count depends on the partner, and where the partners' verdicts differ."""
+    se = rules.small_employer
+    minimum = se.min_workers.value if se.min_workers else 0
+    names = [
+        (short_partner_name(pc.value.partner), pc.value.counting) for pc in se.partner_counting
+    ]
+    fte = [name for name, c in names if c.basis == "fte"]
+    heads = [name for name, c in names if c.basis != "fte"]
+    lead = f"No counting rule was found for the partner serving {industry!r}. " if industry else ""
+    text = (
+        f"{lead}In {rules.name} the count depends on your certifying partner, which is set by "
+        "your industry"
+    )
+    groups = []
+    if fte:
+        groups.append(f"{' and '.join(fte)} count full-time equivalents (payroll hours)")
+    if heads:
+        groups.append(f"{' and '.join(heads)} count employees (heads)")
+    text += ": " + "; ".join(groups) + "." if groups else "."
+    fits, over = [], []
+    for pc in se.partner_counting:
+        count, _ = _reading(pc.value.counting, n, hours)
+        ok = pc.value.limit.allows(count) and n >= minimum
+        (fits if ok else over).append(short_partner_name(pc.value.partner))
+    differ = bool(fits) and bool(over)
+    if differ:
+        general = counting_phrase(se.counting.value) if se.counting else "the workers given"
+        text += (
+            f" The business fits the limit of {' and '.join(fits)} but not of "
+            f"{' and '.join(over)}; this result counts {general}, so it "
+            + ("fits" if within else "does not fit")
+            + " only under some partners' rules."
+        )
+    text += " Give your industry so the partner's own rule is used, or ask the partner."
+    return Notice(
+        kind="sources_disagree" if differ else "confirm",
+        text=text,
+        sources=dedupe([src for pc in se.partner_counting for src in pc.sources]),
+    )
+
+
 def _count_workers(
-    rules: JurisdictionRules, n: int, hours: float | None
+    rules: JurisdictionRules, n: int, hours: float | None, sr: SizeRule, industry: str | None
 ) -> tuple[float, str, Reason, list[Notice]]:
     """How workers are counted towards the small-employer limit, as a reason."""
     code = rules.code
     se = rules.small_employer
-    counting = se.counting
+    c = sr.counting
     notices: list[Notice] = []
-    if counting is None:
+    if c is None:
         basis_sources = (se.worker_limit or se.exists).sources
         text = (
             f"Counted the {_people(n)} given; the sources do not say who counts towards the "
@@ -147,40 +265,52 @@ def _count_workers(
                 )
             )
         return float(n), "headcount", reason, notices
-    c = counting.value
-    ref = rule_ref(code, "small_employer.counting")
+    if sr.partner:
+        ref = rule_ref(code, "small_employer.partner_counting")
+        who = f"{sr.partner}, the certifying partner for your industry ({industry}),"
+        if sr.rule is not None and sr.rule.confidence != "high" and sr.rule.note:
+            notices.append(Notice(kind="confirm", text=sr.rule.note, sources=sr.counting_sources))
+    else:
+        ref = rule_ref(code, "small_employer.counting")
+        who = rules.name
+    sources = sr.counting_sources
     if c.basis == "fte":
         per_year = c.fte_hours_per_year or 1
         if hours is not None:
             fte = hours / per_year
             text = (
-                f"{rules.name} counts full-time equivalents (FTEs): {hours:,.0f} payroll hours / "
+                f"{who} counts full-time equivalents (FTEs): {hours:,.0f} payroll hours / "
                 f"{per_year:,} = {fte:.2f} FTEs."
             )
-            return fte, "fte", Reason(rule=ref, text=text, sources=counting.sources), notices
+            return fte, "fte", Reason(rule=ref, text=text, sources=sources), notices
         text = (
-            f"{rules.name} counts full-time equivalents (FTEs: annual payroll hours / "
+            f"{who} counts full-time equivalents (FTEs: annual payroll hours / "
             f"{per_year:,}); no payroll hours were given, so the {_people(n)} given were counted "
             "as full-time. Give payroll hours for an FTE count."
         )
-        return float(n), "workers_as_fte", Reason(rule=ref, text=text, sources=counting.sources), []
+        return float(n), "workers_as_fte", Reason(rule=ref, text=text, sources=sources), notices
     included = c.included()
-    when = "at the busiest (peak) time" if c.basis == "headcount_peak" else "at any one time"
-    text = f"Counted {_people(n)} as the headcount {when}"
+    when = {
+        "headcount_peak": " at the busiest (peak) time",
+        "headcount_any_time": " at any one time",
+    }.get(c.basis, "")
+    text = f"Counted {_people(n)} as the headcount{when}"
+    if sr.partner:
+        text = f"{who} counts {counting_phrase(c)}: counted {_people(n)}"
     if c.lookback_months:
         text += f" in the past {c.lookback_months} months"
     if included:
         text += "; the count must include " + ", ".join(included)
     if c.excluded:
         text += "; not counted: " + ", ".join(c.excluded)
-    reason = Reason(rule=ref, text=text + ".", sources=counting.sources)
+    reason = Reason(rule=ref, text=text + ".", sources=sources)
     if hours is not None:
+        where = f"by {sr.partner}" if sr.partner else f"in {rules.name}"
         notices.append(
             Notice(
                 kind="input",
-                text=f"Payroll hours are not used in {rules.name}; workers are counted by "
-                "headcount.",
-                sources=counting.sources,
+                text=f"Payroll hours are not used {where}; workers are counted by headcount.",
+                sources=sources,
             )
         )
     return (
@@ -197,13 +327,13 @@ def _partner_names(rules: JurisdictionRules) -> str:
 
 
 def _limit_checks(
-    rules: JurisdictionRules, n: int, counted: float, fte: bool
+    rules: JurisdictionRules, n: int, counted: float, fte: bool, sr: SizeRule
 ) -> tuple[bool, list[Reason], list[Notice]]:
     se = rules.small_employer
     code = rules.code
     reasons: list[Reason] = []
     notices: list[Notice] = []
-    if not se.exists.value or se.worker_limit is None or se.local_name is None:
+    if not se.exists.value or sr.limit is None or se.local_name is None:
         text = f"No separate small-employer COR (SECOR) was found for {rules.name}"
         text += f": {se.exists.note}" if se.exists.note else "."
         reasons.append(
@@ -212,10 +342,15 @@ def _limit_checks(
             )
         )
         return False, reasons, notices
-    limit_rule = se.worker_limit
-    limit = limit_rule.value
+    limit = sr.limit
+    limit_sources = sr.limit_sources
     local = se.local_name.value
-    ref = rule_ref(code, "small_employer.worker_limit")
+    if sr.partner:
+        ref = rule_ref(code, "small_employer.partner_counting")
+        whose = f"{sr.partner}'s SECOR limit in {rules.name}, {sr.wording},"
+    else:
+        ref = rule_ref(code, "small_employer.worker_limit")
+        whose = f"the {rules.name} SECOR limit of {limit.phrase()} workers,"
     minimum = se.min_workers.value if se.min_workers else 0
     if n < minimum and se.min_workers is not None:
         reasons.append(
@@ -231,9 +366,8 @@ def _limit_checks(
         reasons.append(
             Reason(
                 rule=ref,
-                text=f"{_people(counted, fte)} is within the {rules.name} SECOR limit of "
-                f"{limit.phrase()} workers, so {local} is available.",
-                sources=limit_rule.sources,
+                text=f"{_people(counted, fte)} is within {whose} so {local} is available.",
+                sources=limit_sources,
             )
         )
         if not limit.allows(counted + 1):
@@ -242,7 +376,7 @@ def _limit_checks(
                 f"At the SECOR limit: hiring one more worker ({more}) means COR "
                 f"(the limit is {limit.phrase()})."
             )
-            sources = list(limit_rule.sources)
+            sources = list(limit_sources)
             if se.outgrowing:
                 text += f" {se.outgrowing.value}"
                 sources += se.outgrowing.sources
@@ -253,19 +387,18 @@ def _limit_checks(
                     kind="near_limit",
                     text=f"Near the SECOR limit: at {_people(counted + 2, fte)} ({limit.phrase()} "
                     "allowed) the business would need COR.",
-                    sources=limit_rule.sources,
+                    sources=limit_sources,
                 )
             )
     else:
         reasons.append(
             Reason(
                 rule=ref,
-                text=f"{_people(counted, fte)} is over the {rules.name} SECOR limit of "
-                f"{limit.phrase()} workers, so {local} is not available.",
-                sources=limit_rule.sources,
+                text=f"{_people(counted, fte)} is over {whose} so {local} is not available.",
+                sources=limit_sources,
             )
         )
-    for alt in limit_rule.alternatives:
+    for alt in sr.alternatives:
         if alt.value.allows(counted) != within:
             verdict = "fits" if alt.value.allows(counted) else "is over"
             notices.append(
@@ -274,7 +407,7 @@ def _limit_checks(
                     text=f"Sources disagree at {_people(counted, fte)}: {alt.note}. Under that "
                     f"reading ({alt.value.phrase()}) the business {verdict} the SECOR limit. "
                     f"The rules use {limit.phrase()}; confirm with {_partner_names(rules)}.",
-                    sources=dedupe([*limit_rule.sources, *alt.sources]),
+                    sources=dedupe([*limit_sources, *alt.sources]),
                 )
             )
     return within, reasons, notices
@@ -301,6 +434,7 @@ def check_eligibility(
     owner_operator: bool = False,
     payroll_hours: float | None = None,
     industry: str | None = None,
+    admin_staff: int | None = None,
 ) -> EligibilityResult:
     """Decide which certificates a business can hold and which one fits it best.
 
@@ -317,8 +451,14 @@ def check_eligibility(
         public_contracts: the business bids on public contracts.
         owner_operator: self-employed with no partners, employees or subcontractors.
         payroll_hours: annual payroll hours, used where the limit counts full-time
-            equivalents (BC: hours / 2,080).
-        industry: the industry, to name the right certifying partner ("construction").
+            equivalents (BC: go2HR and BCCSA divide hours by 2,080).
+        industry: the industry, to name the right certifying partner ("construction"); where
+            partners count workers differently (BC), the partner's own limit and counting apply,
+            and without an industry the result says that the count depends on the partner.
+        admin_staff: how many of the workers do administrative (office) work only; certificates
+            that leave office staff out (Nova Scotia's Owner/Operator) do not count them. When
+            it is not given and ``owner_operator`` is set with more than one worker, the others
+            are taken to be office staff for such a certificate, and a notice says so.
 
     Returns:
         An ``EligibilityResult``: eligible program ids, the recommended one (or None), local
@@ -337,6 +477,10 @@ def check_eligibility(
         'COR'
         >>> check_eligibility("PEI", 5).recommended is None
         True
+        >>> check_eligibility("BC", 25, payroll_hours=19 * 2080, industry="trucking").recommended
+        'COR'
+        >>> check_eligibility("NS", 2, admin_staff=1).recommended
+        'OWNER-OPERATOR'
     """  # noqa: E501
     code = parse_jurisdiction(jurisdiction)
     n = parse_workers(workers)
@@ -349,6 +493,9 @@ def check_eligibility(
         else parse_amount(payroll_hours, name="payroll_hours", maximum=MAX_PAYROLL_HOURS)
     )
     trade = clean_industry(industry)
+    office = None if admin_staff is None else parse_workers(admin_staff)
+    if office is not None and office > n:
+        raise InputError(f"admin_staff must be at most the number of workers ({n}), got {office}")
     rules = rules_for(code)
     national = rules_for(NATIONAL)
     reasons: list[Reason] = []
@@ -403,7 +550,19 @@ def check_eligibility(
         return result([], None, {}, float(n), "headcount")
 
     owner_op = owner_flag or n <= 1
-    if owner_flag and n > 1:
+    # Certificates that leave administrative (office) staff out of their count (NS Owner/Operator).
+    office_programs = [p for p in rules.other_programs if p.conditions.value.admin_staff_allowed]
+    office_ids = {p.id for p in office_programs}
+
+    def office_count(prog_cap: int) -> int:
+        """Office staff left out of an office-staff certificate's count."""
+        if office is not None:
+            return office
+        if owner_flag and n > 1:
+            return max(0, n - max(prog_cap, 1))  # the owner says the others are office staff
+        return 0
+
+    if owner_flag and n > 1 and not (office_programs and office is None):
         notices.append(
             Notice(
                 kind="input",
@@ -412,8 +571,18 @@ def check_eligibility(
                 sources=cor.exists.sources,
             )
         )
+    if office is not None and office and not office_programs:
+        notices.append(
+            Notice(
+                kind="input",
+                text=f"admin_staff is not used in {rules.name}: no certificate there leaves office "
+                f"staff out of its count, so all {_people(n)} were counted.",
+                sources=cor.exists.sources,
+            )
+        )
 
-    counted, how, count_reason, count_notices = _count_workers(rules, n, hours)
+    sr = size_rule(rules, trade)
+    counted, how, count_reason, count_notices = _count_workers(rules, n, hours, sr, trade)
     cor_text = f"{rules.name} has a COR program"
     cor_text += f", run by {cor.administered_by.value}." if cor.administered_by else "."
     cor_sources = dedupe(
@@ -424,19 +593,56 @@ def check_eligibility(
     notices.extend(count_notices)
     eligible = ["COR"]
 
-    secor_ok, limit_reasons, limit_notices = _limit_checks(rules, n, counted, how == "fte")
+    secor_ok, limit_reasons, limit_notices = _limit_checks(rules, n, counted, how == "fte", sr)
     reasons.extend(limit_reasons)
     notices.extend(limit_notices)
     if secor_ok:
         eligible.append("SECOR")
+    if rules.small_employer.partner_counting and sr.partner is None:
+        notices.append(_partner_dependence(rules, n, hours, trade, secor_ok))
 
     owner_programs: list[str] = []
     for prog in rules.other_programs:
         c = prog.conditions.value
-        fits_size = c.min_workers <= n <= c.max_workers
+        left_out = office_count(c.max_workers) if c.admin_staff_allowed else 0
+        people = n - left_out
+        fits_size = c.min_workers <= people <= c.max_workers
         ref = rule_ref(code, f"other_programs.{prog.id}")
         sources = dedupe([*prog.conditions.sources, *prog.description.sources])
-        if fits_size and (owner_op or not c.owner_operator_only):
+        if c.admin_staff_allowed and left_out and fits_size:
+            assumed = office is None
+            verb = "was" if left_out == 1 else "were"
+            text = (
+                f"{prog.local_name.value} leaves administrative (office) staff out of its count: "
+                f"{_people(left_out)} "
+                + (f"{verb} taken to be" if assumed else f"{verb} given as")
+                + f" office staff only, so {_people(people)} "
+                + ("was" if people == 1 else "were")
+                + " counted."
+            )
+            if assumed:
+                notices.append(
+                    Notice(
+                        kind="confirm",
+                        text=text + " If anyone besides the owner works on the tools or on site, "
+                        f"count them: with {_people(n)} the business is in a larger class.",
+                        sources=sources,
+                    )
+                )
+            else:
+                reasons.append(Reason(rule=ref, text=text, sources=sources))
+        elif c.admin_staff_allowed and not left_out and n == c.max_workers + 1 and not subs:
+            notices.append(
+                Notice(
+                    kind="confirm",
+                    text=f"{prog.local_name.value} leaves administrative (office) staff out of its "
+                    f"count: if one of the {_people(n)} only does office work, "
+                    f"{prog.local_name.value} may fit. Give admin_staff, or ask "
+                    f"{_partner_names(rules)}.",
+                    sources=sources,
+                )
+            )
+        if fits_size and (owner_op or people <= 1 or not c.owner_operator_only):
             if c.no_subcontractors and subs:
                 reasons.append(
                     Reason(
@@ -460,13 +666,16 @@ def check_eligibility(
     class_program: str | None = None
     class_name: str | None = None
     if rules.size_classes:
+        caps = {p.id: p.conditions.value.max_workers for p in office_programs}
         for cls in rules.size_classes.value:
-            if cls.contains(n):
+            left_out = office_count(caps[cls.program_id]) if cls.program_id in office_ids else 0
+            if cls.contains(n - left_out):
                 class_program, class_name = cls.program_id, cls.local_name
+                office_note = f" (office staff not counted: {left_out})" if left_out else ""
                 reasons.append(
                     Reason(
                         rule=rule_ref(code, "size_classes"),
-                        text=f"In {rules.name} a business with {_people(n)} is in the "
+                        text=f"In {rules.name} a business with {_people(n)}{office_note} is in the "
                         f"{cls.local_name} class (program id {cls.program_id}).",
                         sources=rules.size_classes.sources,
                     )
@@ -481,8 +690,10 @@ def check_eligibility(
     elif owner_programs and owner_op:
         prog = next(p for p in rules.other_programs if p.id == owner_programs[0])
         candidate, decided_by = prog.id, prog.conditions.sources
-    elif secor_ok and se.worker_limit is not None:
-        candidate, decided_by = "SECOR", se.worker_limit.sources
+    elif secor_ok and sr.limit is not None:
+        candidate, decided_by = "SECOR", sr.limit_sources
+    elif sr.partner:
+        candidate, decided_by = "COR", sr.limit_sources
     else:
         candidate = "COR"
         decided_by = (se.worker_limit or se.min_workers or se.exists).sources
