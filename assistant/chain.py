@@ -18,6 +18,7 @@ from langchain_core.runnables import RunnableLambda
 
 from assistant.answer import Answer, Citation, ConversationState, ToolCall
 from assistant.compose import SLOT_WORDS, Composer
+from assistant.dialogue.intents import IntentClassifier
 from assistant.errors import CorguideError, InputError
 from assistant.guard import check
 from assistant.index import ChromaIndex
@@ -32,7 +33,7 @@ from assistant.retrieve import (
 )
 from assistant.settings import Settings, get_settings
 from assistant.tool_text import describe_tool_call
-from assistant.understand import Plan, plan_question
+from assistant.understand import Plan, plan_question, understood_line
 
 REFUSAL = (
     "I can only help with workplace safety certification in Canada: the Certificate of "
@@ -96,6 +97,7 @@ class Assistant:
         bm25 = search._bm25
         self.composer = Composer(dict(bm25.idf) if bm25 else None)
         self.llm = llm
+        self.intents = IntentClassifier.load(search.index.embedder, settings.data_dir)
         self.chain = (
             RunnableLambda(self._plan, name="understand")
             | RunnableLambda(self._gather, name="tools_and_retrieval")
@@ -177,11 +179,22 @@ class Assistant:
     # -- chain stages -----------------------------------------------------------------------
 
     def _plan(self, inputs: dict) -> Plan:
-        return plan_question(inputs["question"], inputs["state"], NAMES)
+        question = inputs["question"]
+        # One embedding per turn: the intent, the scope check and the search all read it.
+        vector = self.search.index.embedder.embed_query(question)
+        intent = self.intents.classify(vector)
+        hits = self.search.index.query(vector, 1, None)
+        corpus_similarity = hits[0].score if hits else 0.0
+        plan = plan_question(
+            question, inputs["state"], NAMES, intent=intent, corpus_similarity=corpus_similarity
+        )
+        if plan.focus == question:
+            plan.vector = vector
+        return plan
 
     def _gather(self, plan: Plan) -> Gathered:
         gathered = Gathered(plan)
-        if not plan.in_scope:
+        if not plan.in_scope or plan.act in ("smalltalk", "reset", "ask"):
             return gathered
         from assistant.tools import TOOL_FUNCTIONS
 
@@ -197,13 +210,20 @@ class Assistant:
         if plan.tools and not gathered.tool_calls:
             plan.retrieve = True  # every tool refused its input: answer from the guidance
         if plan.retrieve:
+            # With no province yet, the national and topic documents answer first: one
+            # province's passage is never presented as the answer ("What is COR?").
+            where = plan.state.jurisdiction or ("national" if plan.general_first else None)
             gathered.passages = self.search.search(
-                plan.focus, jurisdiction=plan.state.jurisdiction, k=self.settings.top_k
+                plan.focus, jurisdiction=where, k=self.settings.top_k, vector=plan.vector
             )
         return gathered
 
     def _respond(self, gathered: Gathered) -> Answer:
         plan = gathered.plan
+        plan.state = plan.state.model_copy(
+            update={"understood": understood_line(plan.state, None, NAMES) or None}
+        )
+        asked_for = plan.state.asked_for if plan.state.pending else None
         base = {
             "question": plan.question,
             "province": plan.state.jurisdiction,
@@ -212,9 +232,27 @@ class Assistant:
             "standalone_question": plan.standalone,
             "retrieved": [p.chunk.id for p in gathered.passages],
             "notes": list(gathered.notes),
+            "asked_for": asked_for,
         }
         if not plan.in_scope:
             return Answer(answer=REFUSAL, refused=True, **base)
+        if plan.act in ("smalltalk", "reset", "ask"):
+            return Answer(answer=plan.reply, asked_back=plan.act == "ask", **base)
+        if plan.act == "context":
+            parts = [plan.reply, *plan.notes, *_tool_refusals(gathered)]
+            parts += [describe_tool_call(call) for call in gathered.tool_calls]
+            if plan.ask_for_jurisdiction:
+                parts.append(ASK_JURISDICTION)
+            elif plan.ask_for_workers:
+                parts.append(ASK_WORKERS)
+            elif gathered.tool_calls:
+                parts.append(self._partner_line(plan.state))
+            return Answer(
+                answer="\n\n".join(parts),
+                tool_calls=gathered.tool_calls,
+                asked_back=bool(asked_for),
+                **base,
+            )
         best = gathered.passages[0].similarity if gathered.passages else 0.0
         covered = bool(gathered.tool_calls) or (
             best >= MIN_SIMILARITY
@@ -224,6 +262,10 @@ class Assistant:
                 >= MIN_COVERAGE
             )
         )
+        if not covered and plan.ask_for_jurisdiction:
+            # Nothing general answers it: the province is what is missing, so ask for it.
+            base["route"] = "ask"
+            return Answer(answer=ASK_JURISDICTION, asked_back=True, **base)
         if not covered:
             text = " ".join(
                 [
@@ -232,6 +274,7 @@ class Assistant:
                     self._partner_line(plan.state, ask=True),
                 ]
             )
+            base["route"] = "not_covered"
             return Answer(answer=text, not_covered=True, **base)
         text, citations = self._compose(plan, gathered)
         if not text:  # nothing in the passages relates to the words of the question
@@ -239,6 +282,7 @@ class Assistant:
                 "The guidance I have does not cover that question. "
                 f"{self._partner_line(plan.state, ask=True)}"
             )
+            base["route"] = "not_covered"
             return Answer(answer=text, not_covered=True, **base)
         if self.llm is not None:
             from assistant.llm import llm_answer
@@ -295,6 +339,7 @@ class Assistant:
         parts: list[str] = []
         # A tool that refused its input says why, first: "2025-02-30 is not a real date".
         parts.extend(_tool_refusals(gathered))
+        parts.extend(plan.notes)  # how a slot was read: the owner counted, London as Ontario
         if plan.ask_for_jurisdiction:
             parts.append("The answer depends on the province or territory. In general:")
         for call in gathered.tool_calls:

@@ -1,0 +1,1 @@
+"""Understanding a conversation: places, numbers, intents and dialogue acts (data-driven)."""
