@@ -23,6 +23,10 @@ JURISDICTION_CODES = (
 SCOPES = ("national", "general")
 CONFIDENCE_LEVELS = ("high", "medium", "low")
 _SOURCES_LINE = re.compile(r"^Sources?:\s*(.+)$", re.MULTILINE)
+# The owner-style questions a section answers (doc2query data): indexed as extra vectors that
+# point to the section, never quoted, so they stay out of the citable text as Sources does.
+_QUESTIONS_LINE = re.compile(r"^Questions?:\s*(.+)$", re.MULTILINE)
+RULES_QUESTIONS_FILE = "questions.yaml"
 # Two sources have no web address: the industry article the product starts from (our copy carries
 # no address) and the caveats of the reference compilation the corpus was written from. Any
 # other source must be a URL; an unknown label is an error.
@@ -67,6 +71,7 @@ class Chunk:
     confidence: str = "high"
     heading_path: str = ""
     kind: str = "guidance"
+    questions: tuple[str, ...] = ()
     id: str = field(default="")
     content_hash: str = field(default="")
 
@@ -89,6 +94,7 @@ class Chunk:
             "last_verified": self.last_verified,
             "confidence": self.confidence,
             "kind": self.kind,
+            "questions": "|".join(self.questions),
             "content_hash": self.content_hash,
         }
 
@@ -113,6 +119,7 @@ class Chunk:
             confidence=meta.get("confidence", "high"),
             heading_path=meta.get("heading_path", ""),
             kind=meta.get("kind", "guidance"),
+            questions=split("questions"),
             id=chunk_id,
             content_hash=meta.get("content_hash", ""),
         )
@@ -259,11 +266,22 @@ def parse_sources_line(line: str) -> list[str]:
     return [item for item in found if _is_source(item)]
 
 
+def parse_questions_line(line: str) -> list[str]:
+    """The questions on a section's ``Questions:`` line, split on ``|``.
+
+    Example:
+        >>> parse_questions_line("How long does COR take? | can we get SECOR in 3 months ")
+        ['How long does COR take?', 'can we get SECOR in 3 months']
+    """
+    return [q for q in (item.strip() for item in line.split("|")) if q]
+
+
 def chunk_document(doc: Document) -> list[Chunk]:
     """Cut a document into one chunk per ``##``/``###`` section, keeping the heading path.
 
     The section's own ``Sources:`` line becomes the chunk's sources (the document's list when a
-    section has none) and is left out of the citable text.
+    section has none) and its ``Questions:`` line the questions it answers; both are left out
+    of the citable text.
     """
     meta = doc.meta
     title = meta["title"]
@@ -284,7 +302,10 @@ def chunk_document(doc: Document) -> list[Chunk]:
         section_sources = [
             u for m in _SOURCES_LINE.finditer(body) for u in _URL.findall(m.group(1))
         ]
-        text = _SOURCES_LINE.sub("", body).strip()
+        questions = [
+            q for m in _QUESTIONS_LINE.finditer(body) for q in parse_questions_line(m.group(1))
+        ]
+        text = _QUESTIONS_LINE.sub("", _SOURCES_LINE.sub("", body)).strip()
         if not text:
             return
         chunks.append(
@@ -300,6 +321,7 @@ def chunk_document(doc: Document) -> list[Chunk]:
                 last_verified=verified,
                 confidence=str(meta.get("confidence", "high")),
                 heading_path=" > ".join(path),
+                questions=tuple(dict.fromkeys(questions)),
             )
         )
 
@@ -343,6 +365,7 @@ def load_corpus(corpus_dir: Path) -> list[Chunk]:
 
     chunks = load_guidance(corpus_dir)
     rules = load_rules(corpus_dir / "rules")
+    rules_questions = load_rules_questions(corpus_dir / "rules" / RULES_QUESTIONS_FILE)
     for code in sorted(rules):
         for passage in render_passages(rules[code]):
             chunks.append(
@@ -358,10 +381,46 @@ def load_corpus(corpus_dir: Path) -> list[Chunk]:
                     last_verified=str(passage.last_verified),
                     heading_path=passage.section,
                     kind="rules",
+                    questions=rules_questions.get(passage.doc_id, {}).get(passage.section, ()),
                 )
             )
     taken: set[str] = set()
     return [finalize(chunk, taken) for chunk in chunks]
+
+
+def load_rules_questions(path: Path) -> dict[str, dict[str, tuple[str, ...]]]:
+    """The questions each rules passage answers: ``{doc_id: {section: [questions]}}``.
+
+    Rules passages are rendered from YAML, so their questions live in one data file beside the
+    rules. No file, or no entry for a passage, means no questions.
+
+    Raises:
+        CorpusError: the file is not valid YAML or not shaped as above.
+    """
+    if not path.is_file():
+        return {}
+    try:
+        data = load_yaml(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise CorpusError(f"{path}: cannot read the rules questions ({exc})") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise CorpusError(f"{path}: must map each rules document id to its sections")
+    found: dict[str, dict[str, tuple[str, ...]]] = {}
+    for doc_id, sections in data.items():
+        if not isinstance(sections, dict):
+            raise CorpusError(f"{path}: {doc_id!r} must map section headings to question lists")
+        for section, questions in sections.items():
+            if not isinstance(questions, list) or not all(
+                isinstance(q, str) and q.strip() and "|" not in q for q in questions
+            ):
+                raise CorpusError(
+                    f"{path}: {doc_id!r} / {section!r} must be a list of questions (text, no '|')"
+                )
+            kept = tuple(dict.fromkeys(q.strip() for q in questions))
+            found.setdefault(str(doc_id), {})[str(section)] = kept
+    return found
 
 
 def corpus_fingerprint(chunks: list[Chunk], model_id: str) -> str:

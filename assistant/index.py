@@ -1,9 +1,13 @@
-"""The vector index: one Chroma collection, embedded on disk or on a Chroma server.
+"""The vector index: Chroma collections, embedded on disk or on a Chroma server.
 
 The same code serves both: `CORGUIDE_CHROMA_URL` switches to `chromadb.HttpClient`. Every
 collection is opened with our own embedding function (Chroma's default would try to download a
 model), and the corpus fingerprint is kept in the collection's metadata so any client of the
 same index can tell whether it is fresh.
+
+Two collections: the chunks themselves, and the owner-style questions each chunk answers
+(LangChain's MultiVectorRetriever pattern): a question record carries its parent chunk's id, so
+a hit on a question counts for the chunk, and the chunk stays the unit returned and cited.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from assistant.settings import Settings
 FINGERPRINT_KEY = "corguide_fingerprint"
 MODEL_KEY = "corguide_model"
 STAGING_INFIX = "-staging-"
+QUESTIONS_SUFFIX = "-questions"  # the question vectors' collection: <collection>-questions
 # An ingest in another process can delete chunks, or (with --rebuild) swap in a new collection,
 # between two reads of this one; a read that fails is retried on a freshly opened collection.
 READ_ATTEMPTS = 4
@@ -95,6 +100,12 @@ class ChromaIndex:
         self.client = _client(settings)
         self._ef = chroma_embedding_function(embedder)
         self._collection: Any = None
+        self._questions: Any = None
+        self._questions_missing = False
+
+    @property
+    def questions_name(self) -> str:
+        return self.settings.collection + QUESTIONS_SUFFIX
 
     @property
     def location(self) -> str:
@@ -130,7 +141,7 @@ class ChromaIndex:
             self._collection = self.open()
         return self._collection
 
-    def _read(self, call: Any) -> Any:
+    def _read(self, call: Any, *, questions: bool = False) -> Any:
         """Run one read of the collection, reopening it and retrying when it fails.
 
         Raises:
@@ -141,7 +152,7 @@ class ChromaIndex:
 
         for attempt in range(READ_ATTEMPTS):
             try:
-                return call(self.collection)
+                return call(self.questions_collection if questions else self.collection)
             except ChromaError as exc:
                 if attempt == READ_ATTEMPTS - 1:
                     if _is_not_found(exc):
@@ -153,7 +164,9 @@ class ChromaIndex:
                         f"{exc}); if an ingest is running, ask again when it ends, otherwise "
                         "run `corguide ingest --rebuild`"
                     ) from exc
-                self._collection = None  # the live collection may have been swapped
+                # The live collection may have been swapped by a rebuild in another process.
+                self._collection = None
+                self._questions = None
                 time.sleep(0.05 * (attempt + 1))
         raise AssertionError("unreachable")
 
@@ -183,12 +196,120 @@ class ChromaIndex:
             for name in (getattr(c, "name", c) for c in self.client.list_collections())
             if name.startswith(live + STAGING_INFIX)
         ]
+        stale += [
+            name
+            for name in (getattr(c, "name", c) for c in self.client.list_collections())
+            if name.startswith(self.questions_name + STAGING_INFIX)
+        ]
         for name in stale:
             self.client.delete_collection(name)
         return stale
 
     def use(self, collection: Any) -> None:
         self._collection = collection
+
+    # -- the question vectors ---------------------------------------------------------------
+
+    def open_questions(self, *, name: str | None = None) -> Any:
+        """The question collection (created when missing), for ingest."""
+        return self.client.get_or_create_collection(
+            name=name or self.questions_name,
+            embedding_function=self._ef,
+            configuration={"hnsw": {"space": "cosine"}},
+        )
+
+    def use_questions(self, collection: Any) -> None:
+        self._questions = collection
+        self._questions_missing = False
+
+    @property
+    def questions_collection(self) -> Any:
+        """The live question collection; raises a Chroma not-found error when there is none."""
+        if self._questions is None:
+            self._questions = self.client.get_collection(
+                name=self.questions_name, embedding_function=self._ef
+            )
+        return self._questions
+
+    def has_questions(self) -> bool:
+        try:
+            self.questions_collection  # noqa: B018 - opening is the check
+        except Exception as exc:
+            if _is_not_found(exc):
+                return False
+            raise
+        return True
+
+    def stored_question_hashes(self) -> dict[str, str]:
+        """Question record id -> the content hash of the chunk it was written for."""
+        got = self.questions_collection.get(include=["metadatas"])
+        return {
+            i: (m or {}).get("content_hash", "")
+            for i, m in zip(got["ids"], got["metadatas"], strict=True)
+        }
+
+    def upsert_questions(
+        self, records: list[tuple[str, Chunk, str]], vectors: list[list[float]]
+    ) -> None:
+        """Write question records ``(record id, parent chunk, question)`` with their vectors."""
+        if records:
+            self.questions_collection.upsert(
+                ids=[rid for rid, _, _ in records],
+                documents=[question for _, _, question in records],
+                metadatas=[
+                    {
+                        "parent": chunk.id,
+                        "jurisdiction": chunk.jurisdiction,
+                        "content_hash": chunk.content_hash,
+                    }
+                    for _, chunk, _ in records
+                ],
+                embeddings=vectors,
+            )
+
+    def delete_questions(self, ids: list[str]) -> None:
+        if ids:
+            self.questions_collection.delete(ids=ids)
+
+    def query_questions(
+        self, vector: list[float], k: int, jurisdictions: list[str] | None = None
+    ) -> list[tuple[str, float]]:
+        """Parent chunk ids of the questions closest to ``vector``, each with its best cosine
+        similarity, best first. An index built before questions existed answers none."""
+        if self._questions_missing or (self._questions is None and not self.has_questions()):
+            self._questions_missing = True
+            return []
+        where = {"jurisdiction": {"$in": jurisdictions}} if jurisdictions else None
+        include = ["metadatas", "distances"]
+
+        def search(collection: Any) -> list[tuple[str, float]]:
+            from chromadb.errors import ChromaError
+
+            try:
+                got = collection.query(
+                    query_embeddings=[vector], n_results=k, where=where, include=include
+                )
+                pairs = _parent_hits(got)
+            except ChromaError:
+                if where is None:
+                    raise
+                # As in `query`: a filtered search can fail while another process ingests.
+                got = collection.query(
+                    query_embeddings=[vector],
+                    n_results=max(k, collection.count()),
+                    include=include,
+                )
+                pairs = [(p, s, j) for p, s, j in _parent_hits(got) if j in jurisdictions]
+            best: dict[str, float] = {}
+            for parent, score, _ in pairs:
+                best[parent] = max(score, best.get(parent, -1.0))
+            return sorted(best.items(), key=lambda pair: -pair[1])
+
+        try:
+            return self._read(search, questions=True)
+        except IndexMissingError:
+            self._questions_missing = True
+            return []
 
     def stored_hashes(self) -> dict[str, str]:
         got = self.collection.get(include=["metadatas"])
@@ -203,11 +324,17 @@ class ChromaIndex:
     def fingerprint(self) -> str | None:
         return (self.collection.metadata or {}).get(FINGERPRINT_KEY)
 
-    def set_fingerprint(self, fingerprint: str) -> None:
-        meta = dict(self.collection.metadata or {})
+    def questions_fingerprint(self) -> str | None:
+        if not self.has_questions():
+            return None
+        return (self.questions_collection.metadata or {}).get(FINGERPRINT_KEY)
+
+    def set_fingerprint(self, fingerprint: str, *, questions: bool = False) -> None:
+        collection = self.questions_collection if questions else self.collection
+        meta = dict(collection.metadata or {})
         meta.update({FINGERPRINT_KEY: fingerprint, MODEL_KEY: self.embedder.model_id})
         meta.pop("hnsw:space", None)  # configuration owns the space; metadata may not repeat it
-        self.collection.modify(metadata=meta)
+        collection.modify(metadata=meta)
 
     def upsert(self, chunks: list[Chunk], vectors: list[list[float]]) -> None:
         if chunks:
@@ -258,9 +385,9 @@ class ChromaIndex:
 
         return self._read(search)
 
-    def replace_collection(self, staging_name: str) -> None:
+    def replace_collection(self, staging_name: str, *, questions: bool = False) -> None:
         """Swap a fully built staging collection in for the live one (used by --rebuild)."""
-        live = self.settings.collection
+        live = self.questions_name if questions else self.settings.collection
         try:
             self.client.delete_collection(live)
         except Exception as exc:
@@ -274,7 +401,10 @@ class ChromaIndex:
             names = [getattr(c, "name", c) for c in self.client.list_collections()]
             if live not in names or staging_name in names:
                 raise
-        self._collection = None
+        if questions:
+            self._questions = None
+        else:
+            self._collection = None
 
 
 def _hits(got: dict[str, Any]) -> list[Hit]:
@@ -288,6 +418,14 @@ def _hits(got: dict[str, Any]) -> list[Hit]:
             strict=True,
         )
         if d is not None and m  # deleted by a concurrent ingest after the vector search
+    ]
+
+
+def _parent_hits(got: dict[str, Any]) -> list[tuple[str, float, str]]:
+    return [
+        (m["parent"], 1.0 - float(dist), m.get("jurisdiction", ""))
+        for m, dist in zip(got["metadatas"][0], got["distances"][0], strict=True)
+        if m and m.get("parent")
     ]
 
 

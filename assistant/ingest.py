@@ -5,6 +5,11 @@ validated, and every new or changed chunk is embedded, before the first write. W
 and update before they delete, and the fingerprint is written last, so an ingest killed midway
 leaves an index that still answers and that the next ingest completes (ids are stable, upserts
 are idempotent, so nothing is duplicated).
+
+Beside the chunks, ingest keeps two derived stores in step, each compared with what it holds
+rather than with the chunk diff, so an ingest killed between two writes is completed by the next:
+the question vectors (one record per owner-style question, pointing to its chunk) and the
+sentence vectors (every citable span, embedded once here so no answer ever embeds them).
 """
 
 from __future__ import annotations
@@ -14,10 +19,14 @@ import time
 import uuid
 from dataclasses import asdict, dataclass
 
+import numpy as np
+
 from assistant.corpus import Chunk, corpus_fingerprint, load_corpus
 from assistant.embeddings import load_embedder
 from assistant.errors import IndexCorruptError
 from assistant.index import STAGING_INFIX, ChromaIndex, move_aside
+from assistant.sentence_vectors import SentenceStore, load_store, save_store, store_path
+from assistant.sentences import sentences_of, spans_digest
 from assistant.settings import Settings, get_settings
 
 BATCH = 64
@@ -34,6 +43,11 @@ class IngestReport:
     seconds: float
     fingerprint: str
     location: str
+    questions: int = 0  # question vectors in the index
+    questions_embedded: int = 0
+    sentences: int = 0  # sentence vectors kept with the index
+    sentences_embedded: int = 0
+    sentence_bytes: int = 0  # size of the sentence-vector file
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -42,25 +56,63 @@ class IngestReport:
         return (
             f"indexed {self.chunks} chunks at {self.location} in {self.seconds:.1f} s: "
             f"{self.added} added, {self.updated} updated, {self.removed} removed, "
-            f"{self.unchanged} unchanged ({self.embedded} embedded)"
+            f"{self.unchanged} unchanged ({self.embedded} embedded); "
+            f"{self.questions} question vectors ({self.questions_embedded} embedded), "
+            f"{self.sentences} sentence vectors ({self.sentences_embedded} embedded)"
         )
 
 
-def _embed(chunks: list[Chunk], index: ChromaIndex, progress: bool) -> list[list[float]]:
+def _embed(
+    texts: list[str], index: ChromaIndex, progress: bool, unit: str = "chunk"
+) -> list[list[float]]:
     vectors: list[list[float]] = []
     bar = None
-    if progress and len(chunks) > BATCH:
+    if progress and len(texts) > BATCH:
         from tqdm import tqdm
 
-        bar = tqdm(total=len(chunks), desc="embedding", unit="chunk", file=sys.stderr)
-    for start in range(0, len(chunks), BATCH):
-        batch = chunks[start : start + BATCH]
-        vectors.extend(index.embedder.embed([c.embedding_text() for c in batch]))
+        bar = tqdm(total=len(texts), desc=f"embedding {unit}s", unit=unit, file=sys.stderr)
+    for start in range(0, len(texts), BATCH):
+        batch = texts[start : start + BATCH]
+        vectors.extend(index.embedder.embed(batch))
         if bar:
             bar.update(len(batch))
     if bar:
         bar.close()
     return vectors
+
+
+def question_records(chunks: list[Chunk]) -> dict[str, tuple[Chunk, str]]:
+    """One record per question a chunk answers, with a stable id: ``<chunk id>#q<n>``.
+
+    Every section heading in the corpus is phrased as the question the section answers, so
+    the heading is question ``#h``: a section whose ``Questions:`` line is not written yet still
+    gets a question vector, and the fused ranking does not favour sections that have one.
+    """
+    records: dict[str, tuple[Chunk, str]] = {}
+    for chunk in chunks:
+        asked = {q.casefold() for q in chunk.questions}
+        if chunk.section and chunk.section.casefold() not in asked:
+            records[f"{chunk.id}#h"] = (chunk, chunk.section)
+        for n, question in enumerate(chunk.questions):
+            records[f"{chunk.id}#q{n}"] = (chunk, question)
+    return records
+
+
+def _plan_sentences(
+    chunks: list[Chunk], old: SentenceStore
+) -> tuple[dict[str, tuple[str, object]], list[tuple[Chunk, str, list[str]]]]:
+    """Reuse stored sentence vectors whose spans are unchanged; list the chunks to embed."""
+    reusable = old.by_digest()  # a changed date or source changes the hash, not the sentences
+    kept: dict[str, tuple[str, object]] = {}
+    todo: list[tuple[Chunk, str, list[str]]] = []
+    for chunk in chunks:
+        spans = sentences_of(chunk.text)
+        digest = spans_digest(spans)
+        if digest in reusable and len(reusable[digest]) == len(spans):
+            kept[chunk.content_hash] = (digest, reusable[digest])
+        else:
+            todo.append((chunk, digest, spans))
+    return kept, todo
 
 
 def ingest(
@@ -103,20 +155,71 @@ def ingest(
         index.use(index.open(create=True))
         stored = index.stored_hashes()
 
+    if rebuild:
+        q_staging = f"{index.questions_name}{STAGING_INFIX}{uuid.uuid4().hex[:8]}"
+        index.use_questions(index.open_questions(name=q_staging))
+        stored_questions: dict[str, str] = {}
+    else:
+        index.use_questions(index.open_questions())
+        stored_questions = index.stored_question_hashes()
+    sentence_file = store_path(settings)
+    old_sentences = SentenceStore() if rebuild else load_store(sentence_file)
+
     current = {c.id: c for c in chunks}
     added = [c for c in chunks if c.id not in stored]
     updated = [c for c in chunks if c.id in stored and stored[c.id] != c.content_hash]
     removed = [i for i in stored if i not in current]
     to_write = added + updated
-    vectors = _embed(to_write, index, progress)
+    wanted_questions = question_records(chunks)
+    questions_to_write = [
+        (rid, chunk, question)
+        for rid, (chunk, question) in wanted_questions.items()
+        if stored_questions.get(rid) != chunk.content_hash
+    ]
+    questions_removed = [rid for rid in stored_questions if rid not in wanted_questions]
+    kept_sentences, sentences_todo = _plan_sentences(chunks, old_sentences)
+
+    # Everything is embedded before the first write.
+    vectors = _embed([c.embedding_text() for c in to_write], index, progress)
+    question_vectors = _embed([q for _, _, q in questions_to_write], index, progress, "question")
+    span_texts = [span for _, _, spans in sentences_todo for span in spans]
+    span_vectors = np.asarray(
+        _embed(span_texts, index, progress, "sentence"), dtype=np.float32
+    ).reshape(len(span_texts), -1)
 
     for start in range(0, len(to_write), BATCH):
         index.upsert(to_write[start : start + BATCH], vectors[start : start + BATCH])
+    for start in range(0, len(questions_to_write), BATCH):
+        index.upsert_questions(
+            questions_to_write[start : start + BATCH], question_vectors[start : start + BATCH]
+        )
+    start = 0
+    for chunk, digest, spans in sentences_todo:
+        kept_sentences[chunk.content_hash] = (digest, span_vectors[start : start + len(spans)])
+        start += len(spans)
+    sentences = SentenceStore(kept_sentences, fingerprint)  # type: ignore[arg-type]
+    sentences_changed = (
+        bool(sentences_todo)
+        or set(sentences.entries) != set(old_sentences.entries)
+        or old_sentences.fingerprint != fingerprint
+        or not sentence_file.exists()
+    )
+    if sentences_changed:
+        save_store(sentence_file, sentences)
     index.delete(removed)
+    index.delete_questions(questions_removed)
+    if (
+        rebuild
+        or questions_to_write
+        or questions_removed
+        or (index.questions_fingerprint() != fingerprint)
+    ):
+        index.set_fingerprint(fingerprint, questions=True)
     if rebuild or to_write or removed or index.fingerprint() != fingerprint:
         index.set_fingerprint(fingerprint)
     if rebuild:
         index.replace_collection(staging)
+        index.replace_collection(q_staging, questions=True)
 
     return IngestReport(
         added=len(added),
@@ -128,6 +231,11 @@ def ingest(
         seconds=round(time.perf_counter() - started, 2),
         fingerprint=fingerprint,
         location=index.location,
+        questions=len(wanted_questions),
+        questions_embedded=len(questions_to_write),
+        sentences=sentences.rows,
+        sentences_embedded=len(span_texts),
+        sentence_bytes=sentence_file.stat().st_size if sentence_file.exists() else 0,
     )
 
 
@@ -155,4 +263,10 @@ def index_status(settings: Settings | None = None) -> IndexStatus:
         count = index.count()
     except IndexMissingError:
         return IndexStatus(False, False, 0, expected, None, index.location)
-    return IndexStatus(True, stored == expected, count, expected, stored, index.location)
+    # The question and sentence vectors are part of the index: stale ones make it stale too.
+    derived_fresh = (
+        index.questions_fingerprint() == expected
+        and load_store(store_path(settings)).fingerprint == expected
+    )
+    fresh = stored == expected and derived_fresh
+    return IndexStatus(True, fresh, count, expected, stored, index.location)

@@ -1,5 +1,9 @@
 """Hybrid retrieval: Chroma vector search plus BM25 (and a heading match), fused by reciprocal rank.
 
+The vector search runs twice: over the chunks' own text and over the owner-style questions each
+chunk answers (doc2query, LangChain's MultiVectorRetriever pattern). A question hit counts for
+its parent chunk, as one more ranked list in the fusion; the chunk is what is returned and cited.
+
 Results are filtered to the user's jurisdiction plus national and general documents, near
 duplicates are removed, and a relevance floor (calibrated on the eval set, see
 `evals/README.md`) decides when the corpus does not cover a question.
@@ -9,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
@@ -22,6 +27,9 @@ from assistant.index import ChromaIndex
 SHARED_SCOPES = ("national", "general")
 RRF_K = 60  # the constant from Cormack et al.; large enough that one list cannot dominate
 CANDIDATES = 24
+# Question records fetched per search: a chunk has 3 to 6 questions, so this many records still
+# name about CANDIDATES distinct chunks.
+QUESTION_CANDIDATES = 3 * CANDIDATES
 OWN_JURISDICTION_PRIOR = 0.5 / (RRF_K + 1)
 DUPLICATE_JACCARD = 0.8
 # Below this cosine similarity the best passage is not about the question at all.
@@ -130,7 +138,14 @@ GENERIC_WORDS = frozenset(tokenize(_GENERIC))
 class Scored:
     chunk: Chunk
     score: float  # fused rank score
-    similarity: float  # cosine similarity from the vector search (0 when only BM25 found it)
+    # The best cosine similarity of the chunk's own vector and its questions' vectors (0 when
+    # only BM25 or the heading match found it).
+    similarity: float
+    # The chunk's sentence vectors (one row per span of `sentences_of`), from ingest; None when
+    # the index has none for it. The composer scores sentences by meaning with them.
+    sentence_vectors: Any = None
+    # The query vector the search used, so the composer need not embed the question again.
+    query_vector: list[float] | None = None
 
 
 def scopes_for(jurisdiction: str | None) -> list[str] | None:
@@ -139,11 +154,21 @@ def scopes_for(jurisdiction: str | None) -> list[str] | None:
 
 
 class HybridSearch:
-    """Loads every chunk once for BM25; vector search goes to Chroma on each query."""
+    """Loads every chunk once for BM25, and the sentence vectors once for the composer; vector
+    search goes to Chroma on each query."""
 
     def __init__(self, index: ChromaIndex) -> None:
+        from assistant.sentence_vectors import load_store, store_path
+
         self.index = index
         self.chunks = index.all_chunks()
+        self._by_id = {c.id: c for c in self.chunks}
+        store = load_store(store_path(index.settings))
+        self.sentence_vectors: dict[str, Any] = {}
+        for chunk in self.chunks:
+            vectors = store.for_chunk(chunk)
+            if vectors is not None:
+                self.sentence_vectors[chunk.id] = vectors
         self._tokens = [tokenize(c.embedding_text()) for c in self.chunks]
         self._bm25 = BM25Okapi(self._tokens) if self.chunks else None
         self._headings = [set(tokenize(c.section)) for c in self.chunks]
@@ -201,6 +226,14 @@ class HybridSearch:
             fused[hit.chunk.id] = fused.get(hit.chunk.id, 0.0) + 1.0 / (RRF_K + rank + 1)
             similarity[hit.chunk.id] = hit.score
             by_id[hit.chunk.id] = hit.chunk
+        question_hits = self.index.query_questions(vector, QUESTION_CANDIDATES, allowed)
+        for rank, (cid, score) in enumerate(question_hits[:CANDIDATES]):
+            chunk = by_id.get(cid) or self._by_id.get(cid)
+            if chunk is None:  # added by an ingest after this search was loaded
+                continue
+            fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
+            similarity[cid] = max(score, similarity.get(cid, 0.0))
+            by_id[cid] = chunk
         for ranking in (self._bm25_ranked(query, allowed), self._heading_ranked(query, allowed)):
             for rank, i in enumerate(ranking):
                 chunk = self.chunks[i]
@@ -220,7 +253,15 @@ class HybridSearch:
             if any(_jaccard(tokens, seen) >= DUPLICATE_JACCARD for seen in kept_tokens):
                 continue  # near-duplicate of a better passage (the NT and NU documents, say)
             kept_tokens.append(tokens)
-            results.append(Scored(by_id[cid], fused[cid], similarity.get(cid, 0.0)))
+            results.append(
+                Scored(
+                    by_id[cid],
+                    fused[cid],
+                    similarity.get(cid, 0.0),
+                    self.sentence_vectors.get(cid),
+                    list(vector),
+                )
+            )
             if len(results) == k:
                 break
         return results

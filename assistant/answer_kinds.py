@@ -1,0 +1,141 @@
+"""What kind of answer a question wants, and which sentences are of that kind.
+
+One small table, in one place: each kind has the patterns that recognise a question asking for
+it and the patterns that recognise a sentence giving it. The composer boosts sentences of the
+question's kind; nothing else here is tuned.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_DURATION_UNIT = r"(?:business |calendar )?(?:days?|weeks?|months?|years?)"
+_NUMBER_WORD = (
+    r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|eighteen|several|a few)"
+)
+
+
+@dataclass(frozen=True)
+class AnswerKind:
+    name: str
+    question: re.Pattern[str]  # a question that asks for this kind of answer
+    sentence: re.Pattern[str] | None  # a sentence that gives it (None: judged by span type)
+
+
+# Checked in order: the first kind whose question pattern matches wins ("how long" is a
+# duration before "how many" is a number; "what are the steps" is a list before anything).
+KINDS: tuple[AnswerKind, ...] = (
+    AnswerKind(
+        "list",
+        re.compile(
+            r"\b(?:what|which) (?:are|is) the (?:\w+ ){0,4}?"
+            r"(?:elements|steps|courses|sections|components|stages|parts|requirements)\b"
+            r"|\blist (?:the|of|all)\b|\bwhat (?:elements|steps|courses)\b",
+            re.I,
+        ),
+        None,  # the list items themselves
+    ),
+    AnswerKind(
+        "duration",
+        re.compile(
+            r"\bhow (?:long|soon|quickly|fast|far ahead)\b|\bhow many (?:days|weeks|months|years)\b"
+            r"|\btimeline\b|\btime limit\b|\bdeadline\b",
+            re.I,
+        ),
+        re.compile(
+            rf"\b\d+(?:\s*(?:to|-|–|or)\s*\d+)?\s*{_DURATION_UNIT}\b"
+            rf"|\b{_NUMBER_WORD}(?:\s*(?:to|-|or)\s*{_NUMBER_WORD})?\s+{_DURATION_UNIT}\b"
+            r"|\ba (?:day|week|month|year)\b",
+            re.I,
+        ),
+    ),
+    AnswerKind(
+        "number",
+        re.compile(
+            r"\bhow (?:many|much|often)\b|\bcosts?\b|\bfees?\b|\bprice\b|\bcharge\b|\bpercent"
+            r"|\bpass(?:ing)? mark|\bscore\b|\brebate|\bincentive|\blimit\b|\bthreshold\b|\bwhen\b",
+            re.I,
+        ),
+        # Money, a percent, or a count; a bare year ("a 2023 explainer") is a date, not the
+        # figure asked for.
+        re.compile(r"\$\s?\d|\d+(?:\.\d+)?\s*%|\b(?!(?:19|20)\d\d\b)\d[\d,]*(?:\.\d+)?\b"),
+    ),
+    AnswerKind(
+        "who",
+        re.compile(
+            r"^\W*who\b|\bwho (?:can|does|do|runs?|audits?|issues?|certif\w+|pays?|is)\b"
+            r"|\bwhich (?:organi[sz]ation|partner|association|body|agency|board)\b",
+            re.I,
+        ),
+        re.compile(
+            r"\b[A-Z]{2,}[a-z]*\b|\b(?:association|partner|council|board|government|auditor"
+            r"|owner|employee|employer|consultant|assessor|commission|province|ministry)s?\b",
+        ),
+    ),
+    AnswerKind(
+        "yesno",
+        re.compile(
+            r"^\W*(?:do|does|did|is|are|can|could|must|should|will|would|have|has|may|am)\b"
+            r"|\bor (?:is it|are they|not)\b|\b(?:optional|mandatory)\?",
+            re.I,
+        ),
+        re.compile(
+            r"\b(?:yes|no|not|required|requires?|mandatory|voluntary|optional|can(?:not)?|can't"
+            r"|must|may|need(?:s)? (?:to|a|the)|only|allowed|accepted|eligible)\b",
+            re.I,
+        ),
+    ),
+)
+BY_NAME = {kind.name: kind for kind in KINDS}
+
+# A hedge or caveat: true and worth saying, but never the answer itself, so it never leads
+# when a sentence stating a fact is available.
+HEDGES = re.compile(
+    r"^(?:no|none) (?:\w+ ){0,4}?(?:was|were|is|are) (?:found|published|given|known)\b"
+    r"|^no (?:official|partner|public)\b|\bwas not found\b|\bwere not found\b|\[secondary\]"
+    r"|^(?:ask|confirm|check) (?:with |your |the |yours|them)|^treat (?:this|these|it) as\b"
+    r"|\bare secondary\b|\bis secondary\b|^what (?:the|our) sources? (?:do )?says?\b",
+    re.I,
+)
+
+
+def question_kind(question: str) -> str | None:
+    """The kind of answer a question asks for, or None when it asks for an explanation.
+
+    Example:
+        >>> [question_kind(q) for q in ["how long does it take to get SECOR",
+        ...     "what are the COR elements in Manitoba", "Is COR mandatory?",
+        ...     "what does an external COR audit cost?", "Who audits a SECOR?",
+        ...     "What is SECOR?"]]
+        ['duration', 'list', 'yesno', 'number', 'who', None]
+    """
+    for kind in KINDS:
+        if kind.question.search(question):
+            return kind.name
+    return None
+
+
+def sentence_fits(kind: str | None, text: str, *, is_item: bool = False) -> bool:
+    """Whether a sentence gives the kind of answer asked for.
+
+    Example:
+        >>> sentence_fits("duration", "Allow 2 to 4 weeks for the review.")
+        True
+        >>> sentence_fits("number", "A 2023 guide."), sentence_fits("number", "At least $2,500.")
+        (False, True)
+    """
+    if kind is None:
+        return False
+    pattern = BY_NAME[kind].sentence
+    return is_item if pattern is None else bool(pattern.search(text))
+
+
+def is_hedge(text: str) -> bool:
+    """A caveat rather than a fact: "No official figure was found.", "[secondary]", "Ask yours."
+
+    Example:
+        >>> is_hedge("No official figure was found."), is_hedge("It costs at least $2,500.")
+        (True, False)
+    """
+    return bool(HEDGES.search(text.strip()))
