@@ -60,11 +60,13 @@ _COUNT_PATTERNS = (
 # "grows past 10 workers" names a limit, not the head count.
 _LIMIT_WORDS = re.compile(
     r"(?:past|over|above|beyond|exceed\w*|more than|fewer than|less than|under|up to|at least|"
-    r"at most|limit of|reach(?:es)?|hits?|than)\s*$",
+    r"at most|limit of|limit is|reach(?:es)?|hits?|than)\s*$",
     re.I,
 )
-# "hire 3 more", "3 extra guys": a change to the count, read by the dialogue, not a count.
+# "hire 3 more", "3 extra guys": a change to the count, read by the dialogue, not a count;
+# "500 workers or more" states a limit.
 _CHANGE_AFTER = re.compile(r"\s*(?:more|additional|extra|new|fewer|less)\b", re.I)
+_LIMIT_AFTER = re.compile(r"\s*(?:or (?:more|fewer|less|over|under)|and (?:up|over|under))\b", re.I)
 _PLUS_OWNER = re.compile(
     r"\b(?:plus|and|\+|not counting|not including|besides)\s+(?:me|myself|the owner|my wife|"
     r"my husband|my partner|the boss)\b",
@@ -137,7 +139,9 @@ def find_count(text: str) -> Count | None:
             if _LIMIT_WORDS.search(before):
                 continue
             number_end = match.end(2 if n == 0 else 1)
-            if _CHANGE_AFTER.match(digits[number_end:]):
+            if _CHANGE_AFTER.match(digits[number_end:]) or _LIMIT_AFTER.match(
+                digits[match.end() :]
+            ):
                 continue
             if n == 0:
                 low, high = _as_number(match.group(1)), _as_number(match.group(2))

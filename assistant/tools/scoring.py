@@ -116,6 +116,20 @@ def _marks_for(
     }.get(audit_type)
     if specific and specific[0] is not None:
         return specific[0], specific[1], notes
+    gate = audit.internal_audit_gate
+    if audit.pass_marks is None and gate is not None and audit_type == "certification":
+        # No pass mark for the external audit was found; what is known is the score the
+        # internal audit must reach before the external audit goes ahead (Ontario).
+        notes.append(
+            Reason(
+                rule=rule_ref(code, "audit.internal_audit_gate"),
+                text=f"No pass mark for the external audit was found for {rules.name}; the "
+                "scores were checked against the gate the internal audit must pass before the "
+                "external audit goes ahead.",
+                sources=gate.sources,
+            )
+        )
+        return gate, "audit.internal_audit_gate", notes
     if audit.pass_marks is not None and audit_type != "certification":
         notes.append(
             Reason(

@@ -1,0 +1,66 @@
+"""Every corpus section carries its sources, its dates and the owner-style questions it
+answers (issues 13 and 14): a section missing any of them fails here, by name."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from assistant.corpus import chunk_document, load_corpus, parse_document
+from assistant.sources import missing_sources
+
+ROOT = Path(__file__).resolve().parents[1]
+MIN_QUESTIONS, MAX_QUESTIONS = 3, 6
+
+
+@pytest.fixture(scope="module")
+def chunks():
+    return load_corpus(ROOT / "corpus")
+
+
+def test_every_section_has_sources_a_date_and_its_questions(chunks):
+    problems = []
+    for c in chunks:
+        if not c.sources:
+            problems.append(f"{c.id}: no source")
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", c.last_verified or ""):
+            problems.append(f"{c.id}: no date checked (last_verified)")
+        if not MIN_QUESTIONS <= len(c.questions) <= MAX_QUESTIONS:
+            problems.append(f"{c.id}: {len(c.questions)} owner-style questions")
+    assert not problems, "\n".join(problems)
+
+
+def test_every_cited_source_has_a_date_entry():
+    """sources.yaml lists each source with its own date, or null when the date is unknown."""
+    assert missing_sources(ROOT / "corpus") == []
+
+
+def test_a_section_without_questions_is_caught(tmp_path):
+    doc = tmp_path / "mini.md"
+    doc.write_text(
+        "---\ntitle: Mini\njurisdiction: general\nprograms: [COR]\ntopics: [audit]\n"
+        "sources:\n  - https://example.org/a\nlast_verified: 2026-12-01\n---\n\n# Mini\n\n"
+        "## What is it?\n\nIt is a test.\n\nSources: https://example.org/a\n"
+    )
+    (chunk,) = chunk_document(parse_document(doc))
+    assert chunk.questions == ()  # the test above would name it
+
+
+def test_new_topics_owners_ask_about_have_sections(chunks):
+    docs = {c.doc_id for c in chunks}
+    for doc in (
+        "certification-timeline",
+        "records-and-the-first-certificate",
+        "who-audits",
+        "worker-interviews",
+        "how-audits-are-scored",
+        "keeping-your-cor",
+        "health-and-safety-management-system",
+        "incidents-and-investigations",
+        "common-audit-gaps",
+        "hiring-an-auditor",
+        "audit-elements-by-jurisdiction",
+    ):
+        assert doc in docs, doc
