@@ -172,6 +172,18 @@ class HybridSearch:
         self._tokens = [tokenize(c.embedding_text()) for c in self.chunks]
         self._bm25 = BM25Okapi(self._tokens) if self.chunks else None
         self._headings = [set(tokenize(c.section)) for c in self.chunks]
+        from assistant.understand import find_jurisdictions
+
+        # A topic document's section about one province ("What elements does a Manitoba COR
+        # audit have?") is that province's passage as much as the province document's are.
+        self._about = {
+            c.id: c.jurisdiction if c.jurisdiction not in SHARED_SCOPES else None
+            for c in self.chunks
+        }
+        for c in self.chunks:
+            named = find_jurisdictions(c.section)
+            if self._about[c.id] is None and len(named) == 1:
+                self._about[c.id] = next(iter(named))
 
     def _bm25_ranked(self, query: str, allowed: list[str] | None) -> list[int]:
         if not self._bm25:
@@ -243,7 +255,7 @@ class HybridSearch:
             # A user's own jurisdiction's documents answer "in my province" better than a topic
             # document's survey of all of them: half a first-place vote as a prior.
             for cid, chunk in by_id.items():
-                if chunk.jurisdiction == jurisdiction:
+                if self._about.get(cid, chunk.jurisdiction) == jurisdiction:
                     fused[cid] += OWN_JURISDICTION_PRIOR
         ranked = sorted(fused, key=lambda cid: -fused[cid])
         results: list[Scored] = []

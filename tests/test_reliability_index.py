@@ -30,7 +30,8 @@ from assistant.chain import Assistant
 from assistant.corpus import corpus_fingerprint, load_corpus
 from assistant.errors import IndexCorruptError, IndexMissingError
 from assistant.index import STAGING_INFIX, ChromaIndex
-from assistant.ingest import ingest
+from assistant.ingest import ingest, question_records
+from assistant.sentence_vectors import load_store, store_path
 from assistant.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -108,7 +109,15 @@ def assert_complete(settings: Settings, embedder) -> None:
         query_embeddings=[embedder.embed_query("SECOR")], n_results=len(ids), include=[]
     )
     assert set(found["ids"][0]) == set(ids), "chunks stored but not searchable"
-    assert collection_names(index) == [settings.collection], "a staging copy was left behind"
+    # The question vectors and the sentence vectors are complete and current too.
+    questions = {rid: chunk.content_hash for rid, (chunk, _) in question_records(chunks).items()}
+    assert index.stored_question_hashes() == questions, "missing, extra or stale questions"
+    assert index.questions_fingerprint() == index.fingerprint()
+    store = load_store(store_path(settings))
+    assert all(store.for_chunk(c) is not None for c in chunks), "missing sentence vectors"
+    assert collection_names(index) == sorted([settings.collection, index.questions_name]), (
+        "a staging copy was left behind"
+    )
 
 
 def assert_answers(settings: Settings) -> None:
