@@ -183,9 +183,10 @@ def ingest(
     vectors = _embed([c.embedding_text() for c in to_write], index, progress)
     question_vectors = _embed([q for _, _, q in questions_to_write], index, progress, "question")
     span_texts = [span for _, _, spans in sentences_todo for span in spans]
+    # reshape(0, -1) is an error: with nothing new to embed, keep an empty (0, 0) array.
     span_vectors = np.asarray(
         _embed(span_texts, index, progress, "sentence"), dtype=np.float32
-    ).reshape(len(span_texts), -1)
+    ).reshape((len(span_texts), -1) if span_texts else (0, 0))
 
     for start in range(0, len(to_write), BATCH):
         index.upsert(to_write[start : start + BATCH], vectors[start : start + BATCH])

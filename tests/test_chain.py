@@ -35,7 +35,9 @@ def test_mixed_question_gets_tool_decision_and_cited_guidance(assistant):
 def test_follow_up_uses_conversation_state(assistant):
     first = assistant.ask("We're a roofing company in Alberta with 8 workers. Which program?")
     follow = assistant.ask("and what if I hire three more?", first.state)
-    assert follow.state.workers == 11
+    # A hypothetical: the answer uses 11, the conversation keeps the real count of 8.
+    assert follow.state.workers == 8
+    assert follow.tool_calls[0].args["workers"] == 11
     assert follow.tool_calls[0].result["recommended"] == "COR"
     assert "11 workers" in follow.answer
 

@@ -365,3 +365,40 @@ def test_cli_eval_bad_dataset_is_one_line_and_exit_2(cli_env, tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"error: {dataset}:2")
     assert "\n" not in err
+
+
+# ---- the conversation split's gate can fail -----------------------------------------------
+
+
+def test_refusing_a_bare_province_reply_fails_the_conversation_gate(assistant, monkeypatch):
+    """Swap the slot-filling reply handling for one that refuses a bare "Alberta": the
+    conversation split's gate must then fail (issue 11)."""
+    from assistant.evals.dataset import load_dataset
+    from assistant.evals.report import by_scope
+    from assistant.understand import Plan
+
+    items = [
+        x
+        for x in load_dataset(ROOT / "evals" / "datasets" / "conversation.jsonl")
+        if any(t.expect.asks_for == "province" for t in x.item.turns)
+    ]
+    assert items, "the conversation split asks for a province somewhere"
+    thresholds = load_thresholds(THRESHOLDS)
+    real, _ = run_items(assistant, items)
+    real_checks = gate(by_scope(real), thresholds)
+    assert all(c.ok for c in real_checks if c.metric == "wrong_refusals")
+
+    import assistant.understand as understand
+
+    original = understand.plan_question
+
+    def refuse_bare_province(question, state, names, today=None, **kwargs):
+        if state.asked_for == "province" and len(question.split()) <= 2:
+            return Plan(question, question, state, in_scope=False, retrieve=False)
+        return original(question, state, names, today, **kwargs)
+
+    monkeypatch.setattr("assistant.chain.plan_question", refuse_bare_province)
+    broken, _ = run_items(assistant, items)
+    checks = gate(by_scope(broken), thresholds)
+    failed = {c.metric for c in checks if c.scope == "conversation" and not c.ok}
+    assert "wrong_refusals" in failed

@@ -206,7 +206,7 @@ def find_money(text: str, keyword: str) -> float | None:
         True
     """
     digits = words_to_digits(text)
-    key = re.compile(r"\b" + keyword + r"s?\b", re.I)
+    key = re.compile(r"\b(?:" + keyword + r")s?\b", re.I)
     best: tuple[int, float] | None = None
     for kmatch in key.finditer(digits):
         for match in _MONEY.finditer(digits):

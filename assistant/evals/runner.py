@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from assistant.dialogue.numbers import words_to_digits
 from assistant.evals.dataset import Located, TurnExpect
 from assistant.evals.metrics import (
     citation_problems,
@@ -27,6 +28,7 @@ from assistant.evals.metrics import (
     tool_mismatches,
     ungrounded_numbers,
 )
+from assistant.guard import numbers_in
 
 K = 5  # the cut-off of every retrieval metric (the assistant cites its top 5 by default)
 
@@ -180,9 +182,16 @@ def _score_grounding(
         total += len(answer["citations"])
         invalid += len(problems)
         failures.extend(f"turn {turn} citation {p}" for p in problems)
-        loose = ungrounded_numbers(
-            answer["answer"], answer["citations"], answer["tool_calls"], chunk_texts
-        )
+        # Numbers the user typed so far ("9 guys", "$55,000") may be said back to them, as
+        # the guard allows: "Got it: 9 workers" is grounded by the user's own words.
+        typed = " ".join(a["question"] for a in dumped[:turn])
+        loose = [
+            n
+            for n in ungrounded_numbers(
+                answer["answer"], answer["citations"], answer["tool_calls"], chunk_texts
+            )
+            if n not in numbers_in(words_to_digits(typed))
+        ]
         if loose:
             ungrounded_turns += 1
             failures.append(f"turn {turn} ungrounded numbers: {', '.join(loose)}")
