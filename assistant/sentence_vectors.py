@@ -95,6 +95,7 @@ def save_store(path: Path, store: SentenceStore) -> None:
                 vectors=vectors,
                 fingerprint=np.array(store.fingerprint),
             )
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; the index's other files are not
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
