@@ -238,10 +238,25 @@ def test_shipped_datasets_meet_the_issue(shipped):
     assert {"COR", "SECOR"} <= {p for i in items for p in i.programs}
     assert {i.topic for i in items} >= TOPICS
     for item in items:  # every answerable item checks something
-        if not (item.expect_refusal or item.expect_not_covered):
+        if item.scripted:  # a conversation checks each of its turns
+            assert all(t.expect.model_fields_set for t in item.turns), item.id
+        elif item.split == "wild":  # the page's own key facts
+            assert item.must_include and item.source_url and item.collected, item.id
+        elif not (item.expect_refusal or item.expect_not_covered):
             assert item.expected_sources or item.expected_tool, item.id
         if item.expect_not_covered:
             assert item.must_include, f"{item.id}: name the partner to ask"
+
+
+def test_the_new_splits_have_their_counts(shipped):
+    items = [x.item for x in shipped]
+    by_split = {s: [i for i in items if i.split == s] for s in ("wild", "phrasing", "conversation")}
+    assert len(by_split["wild"]) >= 120
+    assert len({i.paraphrase_of for i in by_split["phrasing"]}) >= 60
+    assert len(by_split["conversation"]) >= 50
+    assert all(2 <= len(i.turns) <= 6 for i in by_split["conversation"])
+    wild_places = {i.jurisdiction for i in by_split["wild"]}
+    assert {"AB", "BC", "SK", "MB", "ON", "NS", "NL", "national"} <= wild_places
 
 
 def test_shipped_sources_exist_in_the_corpus(shipped):

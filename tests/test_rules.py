@@ -47,7 +47,8 @@ def test_all_fourteen_files_load():
     rules = load_rules()
     assert list(rules) == [*JURISDICTIONS, "national"]
     assert all(isinstance(r, JurisdictionRules) for r in rules.values())
-    files = sorted(p.stem for p in DEFAULT_RULES_DIR.glob("*.yaml"))
+    # questions.yaml beside them is the rules passages' owner-style questions, not a rules file.
+    files = sorted(p.stem for p in DEFAULT_RULES_DIR.glob("*.yaml") if p.stem != "questions")
     assert files == sorted([c.lower() for c in JURISDICTIONS] + ["national"])
 
 
