@@ -20,6 +20,25 @@ class Citation(BaseModel):
     chunk_id: str = ""
     passage: str = ""
 
+    def dates(self) -> str:
+        """Both dates of the source, for people: its own date and the day the corpus checked it.
+
+        ``last_verified`` is the day the corpus was checked against the source, not the date of
+        the source page; the page's own date comes from ``corpus/sources.yaml``.
+
+        Example:
+            >>> Citation(n=1, source="ontario", section="COR", quote="q",
+            ...          url="https://www.ihsa.ca/COR/COR-FAQ-s.aspx",
+            ...          last_verified="2026-11-30").dates()
+            'source date unknown; checked 2026-11-30'
+        """
+        from assistant.sources import date_line, source_date
+
+        if self.last_verified.strip():
+            return date_line(self.url, self.last_verified)
+        own = source_date(self.url)
+        return f"source dated {own}" if own else "source date unknown"
+
     def contract(self) -> dict[str, str]:
         return {
             "source": self.source,
@@ -51,6 +70,7 @@ class ConversationState(BaseModel):
     industry: str | None = None
     premium: float | None = None
     payroll: float | None = None
+    certified_on: str | None = None  # the date of the certificate, for the audit schedule
     last_question: str | None = None
     pending: str | None = None
     asked_for: str | None = None
@@ -72,6 +92,7 @@ class ConversationState(BaseModel):
             "industry": self.industry,
             "premium": self.premium,
             "payroll": self.payroll,
+            "certified_on": self.certified_on,
         }
 
 

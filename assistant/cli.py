@@ -83,7 +83,7 @@ def _print_answer(answer: Answer) -> None:
     if answer.citations:
         typer.echo("\nSources:")
         for c in answer.citations:
-            typer.echo(f"[{c.n}] {c.title} - {c.section} ({c.url}; verified {c.last_verified})")
+            typer.echo(f"[{c.n}] {c.title} - {c.section} ({c.url}; {c.dates()})")
             typer.echo(f'    "{c.quote}"')
 
 
