@@ -12,7 +12,14 @@ from datetime import date
 
 from assistant.answer import ConversationState
 from assistant.dialogue.intents import SMALLTALK, Intent
-from assistant.dialogue.numbers import Count, bare_number, find_count, find_money, words_to_digits
+from assistant.dialogue.numbers import (
+    Count,
+    bare_number,
+    find_count,
+    find_date,
+    find_money,
+    words_to_digits,
+)
 from assistant.dialogue.places import Place, find_place, reply_place
 
 _NUMBER_WORDS = {
@@ -91,7 +98,7 @@ _OWNER_OPERATOR = re.compile(
     re.I,
 )
 _INDUSTRIES = {
-    "construction": r"construct|roof|fram(?:e|ing)|concrete|contractor|plumb|excavat|build|"
+    "construction": r"construct|roof|fram(?:e|ing)|concrete|contractor|plumb|excavat|build|\btile|"
     r"drywall|paint|renovat|\breno\b|carpent|masonry|insulat|siding|flooring|demolition|paving|"
     r"steel|electric|mechanical|hvac|welding|scaffold",
     "trucking": r"truck|haul|transport|courier|driver",
@@ -125,6 +132,9 @@ _ELIGIBILITY = re.compile(
     r"\bwhich (?:program|one|certificate|cert|cor|secor|applies)\b|\bgo (?:with )?(?:secor|cor)\b"
     r"|^\s*(?:secor|cor|small cor)\s*\??\s*$|\bwhat (?:can|could|should) (?:i|we) (?:get|do)\b"
     r"|\bapplies to (?:us|me)\b|\bstill (?:qualify|fit|go)\b|\bwhat do (?:i|we) (?:need|get)\b"
+    r"|\b(?:is|will|would|does) (?:secor|cor|small cor) (?:be )?(?:good enough|enough|ok|okay|do|"
+    r"work|count|cut it)\b|\b(?:take|accept|allow)s? (?:secor|small cor)\b"
+    r"|\bcan (?:i|we) do (?:secor|small cor)\b|\bwhich class\b"
     r"|\beligib|\bqualif|\bcan (?:i|we) (?:do|get|use|"
     r"apply|go)|\bsecor or cor\b|\bcor or secor\b|\bshould (?:i|we)\b|\bwhat happens (?:at|if|when)"
     r"|\bhire\b|\bhiring\b|\bgrow|\blimit\b|\bfit\b|\bright for\b"
@@ -138,6 +148,16 @@ _INCENTIVE = re.compile(
 _COSTS = re.compile(
     r"\bcosts?\b|\bprice\b|\bhow much\b|\bexpensive\b|\bcheap|\bfees?\b|\bbudget", re.I
 )
+_CERTIFIED = re.compile(
+    r"\b(?:certified|certification|certificate|got (?:our|my) (?:cor|secor)|(?:cor|secor) "
+    r"(?:through|from|with)|audited|passed (?:our|the) audit)\b",
+    re.I,
+)
+_SCHEDULE_QUESTION = re.compile(
+    r"\bmaintenance audits?\b|\b(?:when|what date)\b.{0,40}\b(?:due|audit|expire|renew)|"
+    r"\bnext audit\b|\bexpir|\brecertif|\baudit (?:dates?|schedule)\b|\bhave to be done by\b",
+    re.I,
+)
 _SCHEDULE = re.compile(
     r"\b(?:certified|certification|cor|secor|audited)\b.{0,40}?\b(?:on|in|since)\s+"
     r"(\d{4}-\d{2}-\d{2})",
@@ -147,11 +167,17 @@ _SCORE_PAIR = re.compile(
     r"([A-Za-z][A-Za-z &/,'-]{2,60}?)\s*(?:=|:|-|at|got|scored)\s*(-?\d{1,3}(?:\.\d+)?)\s*%?", re.I
 )
 _HIRE_MORE = re.compile(
-    r"\b(?:hire|add|take on|bring on|get)\s+" + _NUM + r"\s+(?:more|additional|extra|new)\b", re.I
+    r"\b(?:hire[sd]?|hiring|add(?:ed|ing)?|take on|took on|taking on|bring on|brought on|"
+    r"bringing on|get|got)\s+(?:another\s+)?"
+    + _NUM
+    + r"\s+(?:more|additional|extra|new|seasonal|summer|winter|part[- ]time|full[- ]time)\b",
+    re.I,
 )
 _LOSE = re.compile(r"\b(?:lay off|let go|lose|cut)\s+" + _NUM + r"\b", re.I)
 _ONE_MORE = re.compile(
-    r"\b(?:hire|add) (?:one|another|a) (?:more )?(?:worker|employee|person)\b", re.I
+    r"\b(?:hire[sd]?|hiring|add(?:ed)?) (?:one|another|a) (?:more )?"
+    r"(?:worker|employee|person|guy)\b",
+    re.I,
 )
 _PAYROLL = re.compile(
     r"\$?\s*([\d,]+(?:\.\d+)?)\s*(k|m|million|thousand)?\s*(?:in\s+|of\s+)?payroll", re.I
@@ -262,6 +288,7 @@ _HYPOTHETICAL = re.compile(
     r"|^\s*(?:and|what about|how about)?\s*(?:with|at)\s+\d",
     re.I,
 )
+_WITH_N = re.compile(r"^\s*(?:and|what about|how about|ok)?\s*(?:with|at)\s+(\d+)\s*\??\s*$", re.I)
 # "a job in Ontario", "bidding on a government job in Newfoundland": where the work is, not
 # where the business is.
 _WORK_ELSEWHERE = re.compile(
@@ -325,6 +352,8 @@ def read_slots(state: ConversationState, text: str) -> Understood:
     elif (match := _LOSE.search(digits)) and base is not None:
         delta = -int(match.group(1))
     count = find_count(text)
+    if count is None and base is not None and (match := _WITH_N.search(digits)):
+        count = Count(int(match.group(1)), match.group(0))  # "and with 10?"
     if delta is not None:
         new = max(0, base + delta)
         verb = "hire" if delta > 0 else "lose"
@@ -359,6 +388,8 @@ def read_slots(state: ConversationState, text: str) -> Understood:
         changes["premium"] = premium
     if (payroll := find_money(text, "payroll")) is not None:
         changes["payroll"] = payroll
+    if _CERTIFIED.search(text) and (when := find_date(text)):
+        changes["certified_on"] = when
     return found
 
 
@@ -431,13 +462,16 @@ class Plan:
             return "refuse"
         if self.act in ("smalltalk", "reset", "context", "ask"):
             return self.act
+        if (self.ask_for_jurisdiction or self.ask_for_workers) and not self.tools:
+            return "ask"  # the general answer, if any, then the question for the slot
         if self.tools and self.retrieve:
             return "both"
         return "tool" if self.tools else "retrieval"
 
 
 _JURISDICTION_DEPENDENT = re.compile(
-    r"\blimit\b|\bpass(?:ing)? mark|\bmark\b|\bto pass\b|\brebate|\bincentive|\brefund|"
+    r"\blimit\b|\bpass(?:ing)? mark|\bmark\b|\bto pass\b|\bhow (?:many|big|small)\b|"
+    r"\brebate|\bincentive|\brefund|"
     r"\bpartner|\bwho (?:do|should) "
     r"(?:i|we) (?:call|contact|ask)|\bprocurement|\btender|\bcontract|\bwhich program|\beligib|"
     r"\bqualif|\bmy province|\bhere\b|\bcan (?:i|we) (?:do|get|use)|\bshould (?:i|we)|\bfee",
@@ -629,6 +663,7 @@ def plan_question(
             workers_for_answer,
             intent=None,
             corpus_similarity=None,
+            stated_here=True,
         )
         plan.question = question
         plan.act = "correction" if _CORRECTION.search(question) else "follow_up"
@@ -660,6 +695,7 @@ def plan_question(
         intent=intent,
         corpus_similarity=corpus_similarity,
         in_scope=in_scope,
+        stated_here=found.business_facts,
     )
     plan.notes = _slot_notes(found) + plan.notes
     return plan
@@ -673,7 +709,8 @@ _SLOT_NAMES = {
 _SMALLTALK_WORDS = frozenset(
     "thanks thank you cheers great helps help lot much good morning "
     "hello hey there hiya howdy cool sounds right alright fair enough "
-    "gotcha understood appreciate appreciated useful mate".split()
+    "gotcha understood appreciate appreciated useful mate cut off back connection dropped "
+    "lost you".split()
 )
 
 
@@ -744,6 +781,7 @@ def _plan_for(
     intent: Intent | None,
     corpus_similarity: float | None,
     in_scope: bool = True,
+    stated_here: bool = False,
 ) -> Plan:
     """Plan the tools and retrieval for a question with the state it is asked in."""
     tool_state = (
@@ -763,7 +801,7 @@ def _plan_for(
     if code is None:
         plan.general_first = True
     if code:
-        _plan_tools(plan, question, tool_state, True)
+        _plan_tools(plan, question, tool_state, stated_here)
         if plan.ask_for_workers:
             plan.state = state.model_copy(update={"pending": question, "asked_for": "workers"})
     if plan.tools and not _GUIDANCE_ALSO.search(question):
@@ -815,7 +853,10 @@ def _plan_tools(plan: Plan, question: str, state: ConversationState, stated_here
             args["industry"] = state.industry
         plan.tools.append(("check_eligibility", args))
     elif _ELIGIBILITY.search(question) and re.search(
-        r"\bwhich program|\bsecor or cor|\bcor or secor", question, re.I
+        r"\bwhich (?:program|one|cert|class)|\bsecor or cor|\bcor or secor|\bqualif|\bsecor\b|"
+        r"\bsmall cor\b|\bfits?\b",
+        question,
+        re.I,
     ):
         plan.ask_for_workers = True
     if _INCENTIVE.search(question) or (
@@ -836,6 +877,10 @@ def _plan_tools(plan: Plan, question: str, state: ConversationState, stated_here
     if match := _SCHEDULE.search(question):
         plan.tools.append(
             ("audit_schedule", {"jurisdiction": code, "certified_on": match.group(1)})
+        )
+    elif state.certified_on and _SCHEDULE_QUESTION.search(question):
+        plan.tools.append(
+            ("audit_schedule", {"jurisdiction": code, "certified_on": state.certified_on})
         )
     if _COSTS.search(question) and state.workers is not None:
         sites = 1

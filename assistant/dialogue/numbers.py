@@ -38,12 +38,26 @@ _PEOPLE = (
     r"electricians|plumbers|operators|of us)\b"
 )
 _NUM = r"(-?\d[\d,]*(?:\.\d+)?)"
+# "6 full time and 5 part timers": everyone on the payroll counts toward a SECOR limit.
+_SUM_PATTERN = re.compile(
+    r"(\d+)\s+full[- ]?time(?:rs)?(?:\s+\w+)?\s*(?:,|and|plus|\+)\s*(\d+)\s+part[- ]?time(?:rs)?",
+    re.I,
+)
+# "6 in summer and 2 in winter", "8 at our busiest": the peak is the count that decides.
+_SEASONS = re.compile(
+    r"(\d+)\s+(?:[a-z-]+\s+)?(?:in|over|during)\s+(?:the\s+)?(?:summer|winter|spring|fall|season|"
+    r"peak)\w*(?:\s*(?:,|and|but)\s*(?:only\s+)?(\d+)\s+(?:[a-z-]+\s+)?(?:in|over|during)\s+"
+    r"(?:the\s+)?\w+)?",
+    re.I,
+)
+_PEAK = re.compile(r"(\d+)\s+(?:at (?:our|the|my) (?:busiest|peak)|at peak|tops)", re.I)
 _COUNT_PATTERNS = (
     re.compile(_NUM + r"\s*(?:-|to|or)\s*" + _NUM + r"\s+" + _PEOPLE, re.I),  # a range
     re.compile(_NUM + r"\s+" + _PEOPLE, re.I),
     # "a 4-person crew", "20-man shop", "8 on the crew", "11 on the payroll"
     re.compile(_NUM + r"[- ](?:person|man|people|employee|worker)\b", re.I),
     re.compile(_NUM + r"\s+on (?:the |our |my )?(?:crew|payroll|staff|team|books)\b", re.I),
+    re.compile(_NUM + r"\s+(?:full|part)[- ]?time(?:rs)?\b", re.I),
     re.compile(
         r"\b(?:crew|team|staff|workforce|company|business|shop|outfit) of (?:about |around |"
         r"roughly |only |just )?" + _NUM,
@@ -121,6 +135,8 @@ def find_count(text: str) -> Count | None:
     """The business's head count stated in the text, if any.
 
     Example:
+        >>> find_count("6 staff in summer and 2 in winter").value
+        6
         >>> find_count("we have 9 guys plus me").value
         10
         >>> find_count("a crew of twelve").value
@@ -133,6 +149,18 @@ def find_count(text: str) -> Count | None:
         True
     """
     digits = words_to_digits(text)
+    if match := _SUM_PATTERN.search(digits):
+        full, part = int(match.group(1)), int(match.group(2))
+        return Count(full + part, match.group(0), note=f"{full} full-time + {part} part-time")
+    if match := _SEASONS.search(digits):
+        values = [int(g) for g in match.groups() if g]
+        return Count(
+            max(values),
+            match.group(0),
+            note="your busiest season's count" if len(values) > 1 else None,
+        )
+    if match := _PEAK.search(digits):
+        return Count(int(match.group(1)), match.group(0), note="your peak count")
     for n, pattern in enumerate(_COUNT_PATTERNS):
         for match in pattern.finditer(digits):
             before = digits[max(0, match.start() - 16) : match.start()]
@@ -181,7 +209,8 @@ def bare_number(text: str) -> Count | None:
     """
     digits = words_to_digits(text).strip().lower()
     match = re.fullmatch(
-        r"(?:about|around|roughly|maybe|just|only|we have|we've got|i have|it's|its)?\s*"
+        r"(?:about|around|roughly|maybe|just|only|we have|we've got|i have|it's|its|we're at|"
+        r"were at|we are|we're|at|ok|okay|sorry)?\s*"
         r"(-?\d[\d,]*(?:\.\d+)?)\s*(?:of us|people|workers|employees|guys|staff)?\s*[.!]?",
         digits,
     )
@@ -221,7 +250,7 @@ def find_money(text: str, keyword: str) -> float | None:
                 continue
             if len(gap.split()) > 5 or re.search(r"[.?!;]", gap):
                 continue
-            if re.search(r"\b(?:workers?|employees?|guys|staff|people|years?|%)\b", gap, re.I):
+            if re.search(r"\b(?:workers?|employees?|guys|staff|people|%)\b", gap, re.I):
                 continue
             tail = digits[match.end() : match.end() + 12]
             if re.match(r"\s*(?:%|percent|workers?|employees?|guys|people|years?)", tail, re.I):
@@ -233,3 +262,57 @@ def find_money(text: str, keyword: str) -> float | None:
             if best is None or distance < best[0]:
                 best = (distance, value)
     return best[1] if best else None
+
+
+_MONTHS = {
+    m: i
+    for i, names in enumerate(
+        [
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ],
+        start=1,
+    )
+    for m in names
+}
+_MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_DATE_FORMS = (
+    re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b"),
+    re.compile(r"\b(" + _MONTH + r")\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b", re.I),
+    re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+(" + _MONTH + r")\.?,?\s+(\d{4})\b", re.I),
+)
+
+
+def find_date(text: str) -> str | None:
+    """A calendar date in the text as ISO text ("2025-03-31"), as written, unchecked.
+
+    The tool that uses it checks it is a real date and says so when it is not.
+
+    Example:
+        >>> find_date("we got our COR through ACSA on March 31, 2025")
+        '2025-03-31'
+        >>> find_date("certified 15 June 2025"), find_date("in 2025") is None
+        ('2025-06-15', True)
+    """
+    for n, pattern in enumerate(_DATE_FORMS):
+        match = pattern.search(text)
+        if not match:
+            continue
+        if n == 0:
+            year, month, day = match.groups()
+        elif n == 1:
+            month, day, year = _MONTHS[match.group(1).lower()], match.group(2), match.group(3)
+        else:
+            day, month, year = match.group(1), _MONTHS[match.group(2).lower()], match.group(3)
+        return f"{int(year):04d}-{int(month):02d}-{int(day):02d}"
+    return None
