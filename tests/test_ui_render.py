@@ -44,7 +44,8 @@ def test_source_card_shows_every_field():
     assert "Who can use SECOR?" in html
     assert "<mark>SECOR is for employers with 10 or fewer workers.</mark>" in html
     assert 'href="https://www.youracsa.ca/cor-secor/"' in html
-    assert "last verified 2025-11-30" in html
+    assert "source date unknown; checked 2025-11-30" in html  # both dates, never "verified"
+    assert "verified" not in html
     assert "[1]" in html
     assert 'rel="noopener noreferrer nofollow"' in html
 
@@ -130,7 +131,30 @@ def test_chat_message_lists_sources_under_the_answer():
     assert text.startswith("SECOR fits. [1]")
     assert "**Sources**" in text
     assert "1. [Alberta: COR and SECOR](https://www.youracsa.ca/cor-secor/)" in text
-    assert "verified 2025-11-30" in text
+    assert "(source date unknown; checked 2025-11-30)" in text
+    assert "verified" not in text
+
+
+DATED = "http://businessdocbox.com/Human_Resources/100579353-Prevention-rebate-what-s-new.html"
+
+
+def test_a_source_with_its_own_date_shows_both_dates():
+    dated = citation(url=DATED, last_verified="2026-11-30")
+    assert dated.dates() == "source dated 2017; checked 2026-11-30"
+    assert "source dated 2017; checked 2026-11-30" in render.sources_html([dated])
+    footer = render.sources_footer([dated.model_dump()])  # the stored answers are dicts
+    assert footer.endswith("(source dated 2017; checked 2026-11-30)")
+    assert dated.contract() == {  # the JSON contract is unchanged
+        "source": "alberta",
+        "section": "Who can use SECOR?",
+        "quote": dated.quote,
+        "url": DATED,
+    }
+
+
+def test_a_citation_without_a_check_date_still_says_what_is_known():
+    assert citation(url=DATED, last_verified="").dates() == "source dated 2017"
+    assert citation(last_verified="").dates() == "source date unknown"
 
 
 def test_sources_footer_defuses_markdown_in_titles():
@@ -152,6 +176,7 @@ def test_answer_payload_has_contract_keys_and_titles():
     assert {"question", "province", "answer", "citations", "tool_calls", "refused"} <= set(payload)
     assert payload["citations"][0]["title"] == "Alberta: COR and SECOR"
     assert payload["citations"][0]["last_verified"] == "2025-11-30"
+    assert payload["citations"][0]["dates"] == "source date unknown; checked 2025-11-30"
     assert payload["citations"][0]["quote"] == citation().quote
 
 
@@ -261,6 +286,50 @@ def test_panel_overrides_the_conversation_state():
     assert merged.industry == "roofing"  # slots the panel does not show carry over
     cleared = merge_panel(state, None, None, False, False)
     assert cleared.jurisdiction is None and cleared.workers is None
+
+
+def test_panel_industry_and_premium_override_the_state():
+    state = ConversationState(jurisdiction="MB", industry="roofing", premium=4000.0)
+    merged = merge_panel(state, "MB", "5", False, False, "drywall", "$55,000")
+    assert (merged.industry, merged.premium) == ("drywall", 55000.0)
+    blank = merge_panel(state, "MB", "5", False, False, "  ", "")
+    assert blank.industry is None and blank.premium is None
+
+
+def test_an_unticked_box_is_not_a_no_unless_it_was_a_yes():
+    unknown = ConversationState(jurisdiction="AB")
+    assert merge_panel(unknown, "AB", "", False, False).subcontractors is None
+    said_yes = ConversationState(jurisdiction="AB", subcontractors=True, public_contracts=True)
+    unticked = merge_panel(said_yes, "AB", "", False, False)
+    assert unticked.subcontractors is False and unticked.public_contracts is False
+    said_no = ConversationState(subcontractors=False)
+    assert merge_panel(said_no, "AB", "", False, False).subcontractors is False
+
+
+@pytest.mark.parametrize("premium", ["lots", "-5", "nan"])
+def test_a_bad_premium_in_the_panel_is_refused(premium):
+    from assistant.errors import InputError
+
+    with pytest.raises(InputError, match="premium"):
+        merge_panel({}, "AB", "", False, False, None, premium)
+
+
+def test_panel_values_show_the_state():
+    from ui.app import panel_values
+
+    state = ConversationState(
+        jurisdiction="AB", workers=9, subcontractors=True, industry="construction", premium=55000
+    )
+    assert panel_values(state) == ("AB", "9", True, False, "construction", "55,000")
+    assert panel_values(ConversationState()) == (None, "", False, False, "", "")
+
+
+def test_the_understood_line_is_text_and_says_when_nothing_is_known():
+    line = render.understood_html("Alberta (from Edmonton), construction, 9 workers", 2)
+    assert "Understood:</b> Alberta (from Edmonton), construction, 9 workers" in line
+    assert 'data-turn="2"' in line
+    assert render.NOTHING_UNDERSTOOD in render.understood_html(None)
+    no_live_markup(render.understood_html(EVIL, 1, problem=EVIL))
 
 
 @pytest.mark.parametrize("workers", ["eight", "-3", "2.5"])

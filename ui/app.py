@@ -51,7 +51,7 @@ import gradio as gr
 from assistant.answer import Answer, ConversationState
 from assistant.errors import CorguideError, InputError
 from assistant.feedback import append_vote
-from assistant.jurisdictions import JURISDICTIONS, NAMES, parse_workers
+from assistant.jurisdictions import JURISDICTIONS, NAMES, parse_amount, parse_workers
 from assistant.settings import Settings, get_settings
 from ui import render
 
@@ -148,37 +148,100 @@ def _workers_value(value: Any) -> int | None:
     return parse_workers(value.strip() if isinstance(value, str) else value)
 
 
+def _premium_value(value: Any) -> float | None:
+    """The annual WCB premium from the panel ("55,000", "$55,000"); blank is "not said yet".
+
+    Raises:
+        InputError: not an amount from 0 up (the message says so).
+    """
+    if _blank(value):
+        return None
+    return parse_amount(value.strip() if isinstance(value, str) else value, name="the premium")
+
+
+def premium_text(value: float | None) -> str:
+    """A premium as the panel shows it.
+
+    Example:
+        >>> premium_text(55000.0), premium_text(1234.5), premium_text(None)
+        ('55,000', '1,234.50', '')
+    """
+    if value is None:
+        return ""
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+
+
+def _flag(ticked: bool | None, before: bool | None) -> bool | None:
+    """A checkbox on top of the state: ticked is yes; unticked is no only when it was yes.
+
+    A checkbox cannot show "not said", so an unticked box leaves a slot nobody has spoken of
+    unknown (as ``corguide ask`` does without ``--subcontractors``).
+    """
+    if ticked:
+        return True
+    return False if before else before
+
+
+_KEEP: Any = object()  # a panel field the caller did not pass: the state's value stays
+
+
 def merge_panel(
     state: dict[str, Any] | ConversationState | None,
     jurisdiction: str | None,
     workers: Any,
     subcontractors: bool | None,
     public_contracts: bool | None,
+    industry: Any = _KEEP,
+    premium: Any = _KEEP,
 ) -> ConversationState:
     """The conversation state with the side panel's values on top (the user may change them).
 
     The panel shows the state after every answer, so it is the latest word on these slots.
+    ``industry`` and ``premium`` are left as they are when not passed.
 
     Raises:
-        InputError: the worker count is not a whole number from 0 up.
+        InputError: the worker count is not a whole number from 0 up, or the premium is not
+            an amount from 0 up.
 
     Example:
         >>> merge_panel({"jurisdiction": "AB", "workers": 8}, "BC", "", True, False).model_dump(
-        ...     include={"jurisdiction", "workers", "subcontractors"})
-        {'jurisdiction': 'BC', 'workers': None, 'subcontractors': True}
+        ...     include={"jurisdiction", "workers", "subcontractors", "public_contracts"})
+        {'jurisdiction': 'BC', 'workers': None, 'subcontractors': True, 'public_contracts': None}
+        >>> merge_panel({}, "AB", "9", False, False, "drywall", "$55,000").premium
+        55000.0
     """
     if isinstance(state, ConversationState):
         base = state
     else:
         base = ConversationState.model_validate(state or {})
     code = jurisdiction if jurisdiction in NAMES else None
-    return base.model_copy(
-        update={
-            "jurisdiction": code,
-            "workers": _workers_value(workers),
-            "subcontractors": bool(subcontractors),
-            "public_contracts": bool(public_contracts),
-        }
+    update: dict[str, Any] = {
+        "jurisdiction": code,
+        "workers": _workers_value(workers),
+        "subcontractors": _flag(subcontractors, base.subcontractors),
+        "public_contracts": _flag(public_contracts, base.public_contracts),
+    }
+    if industry is not _KEEP:
+        update["industry"] = None if _blank(industry) else " ".join(str(industry).split())
+    if premium is not _KEEP:
+        update["premium"] = _premium_value(premium)
+    return base.model_copy(update=update)
+
+
+def panel_values(state: ConversationState) -> tuple[Any, ...]:
+    """What the side panel's fields show for a state, in the panel's order.
+
+    Example:
+        >>> panel_values(ConversationState(jurisdiction="AB", workers=9, premium=55000))
+        ('AB', '9', False, False, '', '55,000')
+    """
+    return (
+        state.jurisdiction,
+        "" if state.workers is None else str(state.workers),
+        bool(state.subcontractors),
+        bool(state.public_contracts),
+        state.industry or "",
+        premium_text(state.premium),
     )
 
 
@@ -237,6 +300,8 @@ def build_app(assistant: Any = None, settings: Settings | None = None) -> gr.Blo
         workers: Any,
         subcontractors: bool,
         public_contracts: bool,
+        industry: str | None = None,
+        premium: str | None = None,
     ) -> Iterator[dict[Any, Any]]:
         history = list(history or [])
         answers = dict(answers or {})
@@ -247,7 +312,7 @@ def build_app(assistant: Any = None, settings: Settings | None = None) -> gr.Blo
         final: Answer | None = None
         try:
             conversation = merge_panel(
-                state, jurisdiction, workers, subcontractors, public_contracts
+                state, jurisdiction, workers, subcontractors, public_contracts, industry, premium
             )
             for piece in get_assistant().stream(text, conversation):
                 if isinstance(piece, Answer):
@@ -278,6 +343,7 @@ def build_app(assistant: Any = None, settings: Settings | None = None) -> gr.Blo
             "citations": [c.contract() | {"n": c.n} for c in final.citations],
             "province": final.province,
         }
+        # The panel and the chat read the same state: the answer's (cleared by "start over").
         new_state = final.state
         card = render.eligibility_card(render.eligibility_from_answer(final))
         yield {
@@ -286,11 +352,25 @@ def build_app(assistant: Any = None, settings: Settings | None = None) -> gr.Blo
             eligibility: gr.update(value=card, visible=bool(card)),
             conv_state: new_state.model_dump(mode="json"),
             answer_log: answers,
-            panel_jurisdiction: new_state.jurisdiction,
-            panel_workers: "" if new_state.workers is None else str(new_state.workers),
-            panel_subcontractors: bool(new_state.subcontractors),
-            panel_public: bool(new_state.public_contracts),
+            understood: render.understood_html(new_state.understood, len(history) // 2),
+            **dict(zip(panel_fields, panel_values(new_state), strict=True)),
         }
+
+    def panel_edited(
+        history: list[dict[str, Any]] | None,
+        state: dict[str, Any] | None,
+        *values: Any,
+    ) -> str:
+        """The understood line after the user changes a panel field (the next turn uses it)."""
+        from assistant.understand import understood_line
+
+        turn = len(history or []) // 2
+        try:
+            merged = merge_panel(state, *values)
+        except InputError as exc:
+            current = ConversationState.model_validate(state or {}).understood
+            return render.understood_html(current, turn, problem=str(exc))
+        return render.understood_html(understood_line(merged, None, NAMES), turn)
 
     def on_like(answers: dict[str, Any] | None, data: gr.LikeData) -> None:
         index = data.index[0] if isinstance(data.index, list | tuple) else data.index
@@ -312,11 +392,16 @@ def build_app(assistant: Any = None, settings: Settings | None = None) -> gr.Blo
         workers: float | None = None,
         subcontractors: bool = False,
         public_contracts: bool = False,
+        industry: str | None = None,
+        premium: float | str | None = None,
     ) -> dict:
-        """Answer one question; the result is `corguide ask --json`'s object plus titles."""
+        """Answer one question with the side panel's values; the result is `corguide ask
+        --json`'s object plus titles, both dates of each source, and the understood state."""
         try:
             code = _jurisdiction_or_none(jurisdiction)
-            state = merge_panel({}, code, workers, subcontractors, public_contracts)
+            state = merge_panel(
+                {}, code, workers, subcontractors, public_contracts, industry, premium
+            )
             if workers not in (None, "") and state.workers is None:
                 raise InputError(f"workers must be a whole number of people, got {workers!r}")
             answer = get_assistant().ask(question, state)
@@ -479,6 +564,7 @@ def build_app(assistant: Any = None, settings: Settings | None = None) -> gr.Blo
         with gr.Row(equal_height=False):
             with gr.Column(scale=1, min_width=240, elem_id="cg-side"):
                 gr.Markdown("**Your business**")
+                understood = gr.HTML(render.understood_html(None), elem_id="cg-understood")
                 panel_jurisdiction = gr.Dropdown(
                     choices=choices,
                     value=None,
@@ -501,10 +587,33 @@ def build_app(assistant: Any = None, settings: Settings | None = None) -> gr.Blo
                 panel_public = gr.Checkbox(
                     value=False, label="We bid on public contracts", elem_id="cg-public"
                 )
+                panel_industry = gr.Textbox(
+                    value="",
+                    label="Industry or trade",
+                    placeholder="e.g. construction",
+                    max_lines=1,
+                    elem_id="cg-industry",
+                )
+                panel_premium = gr.Textbox(
+                    value="",
+                    label="Annual WCB premium ($)",
+                    placeholder="e.g. 55,000",
+                    max_lines=1,
+                    elem_id="cg-premium",
+                )
+                panel_fields = [
+                    panel_jurisdiction,
+                    panel_workers,
+                    panel_subcontractors,
+                    panel_public,
+                    panel_industry,
+                    panel_premium,
+                ]
                 new_chat_button = gr.Button("New chat", variant="secondary", elem_id="cg-new")
                 gr.HTML(
                     '<p class="cg-note">The assistant fills these in from what you tell it '
-                    "(\u201cwe're in Alberta with 8 guys\u201d); change them any time.</p>"
+                    "(\u201cwe're a drywall crew of 8 in Edmonton\u201d); if it got something "
+                    "wrong, change it here: the next answer uses it.</p>"
                 )
             with gr.Column(scale=5), gr.Tabs():
                 with gr.Tab("Ask", id="ask"), gr.Row(equal_height=False):
@@ -653,16 +762,7 @@ def build_app(assistant: Any = None, settings: Settings | None = None) -> gr.Blo
                         d_out = gr.Markdown("", elem_id="cg-d-out")
 
         # -- events ---------------------------------------------------------------------------
-        chat_inputs = [
-            box,
-            chatbot,
-            conv_state,
-            answer_log,
-            panel_jurisdiction,
-            panel_workers,
-            panel_subcontractors,
-            panel_public,
-        ]
+        chat_inputs = [box, chatbot, conv_state, answer_log, *panel_fields]
         chat_outputs = [
             chatbot,
             box,
@@ -670,10 +770,8 @@ def build_app(assistant: Any = None, settings: Settings | None = None) -> gr.Blo
             eligibility,
             conv_state,
             answer_log,
-            panel_jurisdiction,
-            panel_workers,
-            panel_subcontractors,
-            panel_public,
+            understood,
+            *panel_fields,
         ]
         for trigger in (box.submit, send.click):
             trigger(
@@ -717,6 +815,21 @@ def build_app(assistant: Any = None, settings: Settings | None = None) -> gr.Blo
         panel_public.change(
             lambda v: v, panel_public, e_public, api_visibility="undocumented", queue=False
         )
+        panel_industry.change(
+            lambda v: v, panel_industry, e_industry, api_visibility="undocumented", queue=False
+        )
+        panel_premium.change(
+            lambda v: v, panel_premium, i_premium, api_visibility="undocumented", queue=False
+        )
+        # A change the user makes (not the one an answer makes) shows in the understood line.
+        for field in panel_fields:
+            field.input(
+                panel_edited,
+                [chatbot, conv_state, *panel_fields],
+                understood,
+                api_visibility="undocumented",
+                queue=False,
+            )
         s_code.change(elements_for, s_code, s_table, api_visibility="undocumented", queue=False)
         panel_jurisdiction.change(
             elements_for, panel_jurisdiction, s_table, api_visibility="undocumented", queue=False

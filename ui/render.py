@@ -122,14 +122,35 @@ def _citation_field(citation: Citation | Mapping[str, Any], name: str) -> Any:
     return getattr(citation, name, "")
 
 
+def citation_dates(citation: Citation | Mapping[str, Any]) -> str:
+    """`Citation.dates` for a citation or its dict: "source dated 2017; checked 2026-11-30".
+
+    Example:
+        >>> citation_dates({"url": "https://www.ihsa.ca/COR/COR-FAQ-s.aspx",
+        ...                 "last_verified": "2026-11-30"})
+        'source date unknown; checked 2026-11-30'
+    """
+    if isinstance(citation, Citation):
+        return citation.dates()
+    url = _citation_field(citation, "url")
+    checked = _citation_field(citation, "last_verified")
+    return Citation(
+        n=0,
+        source="",
+        section="",
+        quote="",
+        url=url if isinstance(url, str) else "",
+        last_verified=checked if isinstance(checked, str) else "",
+    ).dates()
+
+
 def source_card(citation: Citation | Mapping[str, Any]) -> str:
-    """One source: number, title, section, the passage with its quote marked, link, date."""
+    """One source: number, title, section, the passage with its quote marked, link, dates."""
     get = lambda name: _citation_field(citation, name)  # noqa: E731
     n = get("n")
     title = get("title") or get("source") or "Source"
     section = get("section")
     url = safe_url(get("url"))
-    verified = get("last_verified")
     passage = highlight_passage(get("passage") or "", get("quote") or "")
     parts = [f'<div class="cg-source" id="cg-source-{esc(n)}">']
     parts.append(
@@ -146,8 +167,7 @@ def source_card(citation: Citation | Mapping[str, Any]) -> str:
             f'<a class="cg-link" href="{esc(url)}" target="_blank" '
             f'rel="noopener noreferrer nofollow">{esc(host)}</a>'
         )
-    if verified:
-        meta.append(f'<span class="cg-verified">last verified {esc(verified)}</span>')
+    meta.append(f'<span class="cg-dates">{esc(citation_dates(citation))}</span>')
     if meta:
         parts.append(f'<div class="cg-meta">{" · ".join(meta)}</div>')
     parts.append("</div>")
@@ -179,6 +199,34 @@ EMPTY_SOURCES = (
     "<p>Ask a question: the passages behind the answer appear here, "
     "with the quoted words highlighted.</p></div>"
 )
+
+
+# ---- what the conversation understood --------------------------------------------------------
+
+NOTHING_UNDERSTOOD = (
+    "Nothing yet: tell me your province or town, your trade and how many workers you have."
+)
+
+
+def understood_html(understood: str | None, turn: int = 0, problem: str | None = None) -> str:
+    """The side panel's one line of what the conversation understood (the state's own line).
+
+    ``turn`` (answers so far) is kept on the element, so a script can tell a new line from the
+    last one; ``problem`` is a panel value that cannot be used (say, "2.5" workers).
+
+    Example:
+        >>> understood_html("Alberta (from Edmonton), construction", 1)
+        '<div class="cg-understood" data-turn="1"><b>Understood:</b> Alberta (from Edmonton), construction</div>'
+    """  # noqa: E501
+    text = " ".join((understood or "").split())
+    body = (
+        f"<b>Understood:</b> {esc(text)}"
+        if text
+        else f'<b>Understood:</b> <span class="cg-dim">{esc(NOTHING_UNDERSTOOD)}</span>'
+    )
+    if problem:
+        body += f'<div class="cg-warn">{esc(problem)}</div>'
+    return f'<div class="cg-understood" data-turn="{int(turn)}">{body}</div>'
 
 
 # ---- eligibility ---------------------------------------------------------------------------
@@ -305,13 +353,19 @@ def eligibility_from_answer(answer: Answer) -> dict[str, Any] | None:
 
 
 def answer_payload(answer: Answer) -> dict[str, Any]:
-    """``answer.contract()`` plus each citation's title, last-verified date and number."""
+    """``answer.contract()`` plus each citation's title, dates and number, and the dialogue."""
     payload = answer.contract()
     for item, citation in zip(payload["citations"], answer.citations, strict=True):
-        item.update(n=citation.n, title=citation.title, last_verified=citation.last_verified)
+        item.update(
+            n=citation.n,
+            title=citation.title,
+            last_verified=citation.last_verified,
+            dates=citation.dates(),
+        )
     payload["state"] = answer.state.model_dump(mode="json")
     payload["not_covered"] = answer.not_covered
     payload["asked_back"] = answer.asked_back
+    payload["route"] = answer.route
     return payload
 
 
@@ -333,9 +387,10 @@ def sources_footer(citations: Iterable[Citation | Mapping[str, Any]]) -> str:
 
     Example:
         >>> from assistant.answer import Citation
-        >>> sources_footer([Citation(n=1, source="ab", section="Limit", quote="q",
-        ...       url="https://x.ca/a", title="Alberta", last_verified="2025-01-01")]).splitlines()
-        ['', '', '**Sources**', '', '1. [Alberta](https://x.ca/a), *Limit* (verified 2025-01-01)']
+        >>> c = Citation(n=1, source="ab", section="Limit", quote="q", url="https://x.ca/a",
+        ...              title="Alberta", last_verified="2025-01-01")
+        >>> sources_footer([c]).splitlines()[-1]
+        '1. [Alberta](https://x.ca/a), *Limit* (source date unknown; checked 2025-01-01)'
     """
     lines = []
     for c in citations:
@@ -345,8 +400,7 @@ def sources_footer(citations: Iterable[Citation | Mapping[str, Any]]) -> str:
         label = f"[{title}]({_md_url(url)})" if url else title
         section = _md_text(get("section"))
         line = f"{get('n')}. {label}" + (f", *{section}*" if section else "")
-        if get("last_verified"):
-            line += f" (verified {_md_text(get('last_verified'))})"
+        line += f" ({_md_text(citation_dates(c))})"
         lines.append(line)
     if not lines:
         return ""
