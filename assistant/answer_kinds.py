@@ -53,7 +53,12 @@ KINDS: tuple[AnswerKind, ...] = (
     AnswerKind(
         "number",
         re.compile(
-            r"\bhow (?:many|much|often)\b|\bcosts?\b|\bfees?\b|\bprice\b|\bcharge\b|\bpercent"
+            # "Who can use Small COR?", "whos allowed to do secor": who is eligible, which the
+            # corpus answers with the worker limit, a number (checked before "who" below).
+            r"\bwho(?:'?s| is| are)? (?:allowed|eligible|qualif\w+)\b"
+            r"|\bwho (?:can|may|could) (?:use|do|get|join|apply for|qualify for|go for)\b"
+            r"(?! (?:the |an? |our |my )?(?:\w+ )?(?:audits?|training|courses?|inspections?)\b)"
+            r"|\bhow (?:many|much|often)\b|\bcosts?\b|\bfees?\b|\bprice\b|\bcharge\b|\bpercent"
             r"|\bpass(?:ing)? mark|\bscore\b|\brebate|\bincentive|\blimit\b|\bthreshold\b|\bwhen\b",
             re.I,
         ),
@@ -107,8 +112,8 @@ def question_kind(question: str) -> str | None:
         >>> [question_kind(q) for q in ["how long does it take to get SECOR",
         ...     "what are the COR elements in Manitoba", "Is COR mandatory?",
         ...     "what does an external COR audit cost?", "Who audits a SECOR?",
-        ...     "What is SECOR?"]]
-        ['duration', 'list', 'yesno', 'number', 'who', None]
+        ...     "What is SECOR?", "Who can use Small COR in British Columbia?"]]
+        ['duration', 'list', 'yesno', 'number', 'who', None, 'number']
     """
     for kind in KINDS:
         if kind.question.search(question):

@@ -8,6 +8,7 @@ ran. Every sentence taken from a passage is quoted exactly, so the guard can ver
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,11 +19,24 @@ from assistant.retrieve import Scored, stem, tokenize
 from assistant.sentences import Span, sentences_of, spans_of
 from assistant.understand import find_jurisdictions
 
+
+def place_words(question: str) -> set[str]:
+    """The tokens of the places a question names: "kelowna", "corner brook", "saskatchewen"."""
+    from assistant.dialogue.places import find_places
+
+    return {token for place in find_places(question) for token in tokenize(place.matched)}
+
+
 __all__ = ["Composer", "Sentence", "sentences_of", "SLOT_WORDS"]
 
 MAX_POINTS = 3
 DIRECT_SPANS = 5  # sentences read in order from a passage whose heading asks the question
 DIRECT_HIT_SHARE = 0.5  # share of the question's (weighted) words the heading must contain
+# Passages whose heading may be the one that asks the question: the retriever's order is
+# fused from word and meaning lists, so the passage whose heading asks the question is not
+# always first ("Who can use Small COR in BC?": the province overview ranks above the section
+# "Who can use Small COR (SECOR) in British Columbia ...?"). Calibrated on gold and phrasing.
+DIRECT_CANDIDATES = 3
 LIST_ITEMS = 15  # list items shown for "what are the elements/steps": the longest lists have 14-15
 # A sentence's score blends its meaning (cosine of the question's and the sentence's vectors)
 # with the lexical weight (rarity-weighted shared words, scaled so the best sentence is 1).
@@ -73,8 +87,9 @@ class Composer:
 
     def wanted(self, question: str) -> set[str]:
         # Place names and head counts locate the passage (retrieval already filtered on them);
-        # they say nothing about which sentence answers, so they do not count here.
-        return set(tokenize(question)) - SLOT_WORDS
+        # they say nothing about which sentence answers, so they do not count here. That holds
+        # for a city or a misspelt province too ("kelowna", "saskatchewen").
+        return set(tokenize(question)) - SLOT_WORDS - place_words(question)
 
     def rank_sentences(
         self,
@@ -139,21 +154,35 @@ class Composer:
         return ranked
 
     def direct_hit(self, question: str, passages: list[Scored]) -> bool:
-        """Whether the best passage's heading, or a question it answers, asks the user's question.
+        """Whether a top passage's heading, or a question it answers, asks the user's question."""
+        return self.direct_passage(question, passages) is not None
+
+    def direct_passage(self, question: str, passages: list[Scored]) -> int | None:
+        """The rank of the top passage whose heading asks the user's question, if any.
+
+        A heading (or one of the questions the section answers) asks it when it shares at
+        least DIRECT_HIT_SHARE of the question's weighted words. When several of the top
+        DIRECT_CANDIDATES do, words alone cannot tell them apart ("csns size categories":
+        "What is Owner/Operator (a CSNS COR size class)?" shares more words than "What are the
+        COR size classes?"), so the one closest in meaning is read.
 
         Each corpus section opens with the sentence that answers its heading and goes on with
         the details, so such a passage is read in order rather than picked apart.
         """
         wanted = self.wanted(question)
         if not wanted or not passages:
-            return False
-        chunk = passages[0].chunk
+            return None
         total = sum(self._weight(t) for t in wanted)
-        best = 0.0
-        for asked in (chunk.section, *chunk.questions):
-            shared = wanted & set(tokenize(asked))
-            best = max(best, sum(self._weight(t) for t in shared) / total)
-        return best >= DIRECT_HIT_SHARE
+        asking: list[tuple[float, int]] = []
+        for rank, passage in enumerate(passages[:DIRECT_CANDIDATES]):
+            chunk = passage.chunk
+            share = max(
+                sum(self._weight(t) for t in wanted & set(tokenize(asked))) / total
+                for asked in (chunk.section, *chunk.questions)
+            )
+            if share >= DIRECT_HIT_SHARE:
+                asking.append((passage.similarity, -rank))
+        return -max(asking)[1] if asking else None
 
     def compose(
         self,
@@ -181,9 +210,10 @@ class Composer:
         if not ranked:
             return "", "", []
         kind = question_kind(question)
-        if self.direct_hit(question, passages):
+        direct = self.direct_passage(question, passages)
+        if direct is not None:
             own = sorted(
-                (s for s in everything if s.passage_rank == 0 and not s.foreign),
+                (s for s in everything if s.passage_rank == direct and not s.foreign),
                 key=lambda s: s.position,
             )
             chosen = _read_in_order(own, kind)
@@ -297,8 +327,19 @@ def _read_in_order(own: list[Sentence], kind: str | None) -> list[Sentence]:
 
 
 def _is_fragment(text: str) -> bool:
-    """An intro that only announces a list, or a bare list item, says nothing on its own."""
-    return text.rstrip().endswith(":") or len(text.split()) < 4
+    """An intro that only announces a list, or a bare list item, says nothing on its own.
+
+    An intro that gives a figure ("IHSA's page currently lists 14 elements:") states a fact:
+    it is a sentence, shown with a full stop.
+    """
+    text = text.rstrip()
+    if len(text.split()) < 4:
+        return True
+    return text.endswith(":") and not _COUNTED.search(text)
+
+
+# A figure in an intro: a count of things, money or a percent, not a bare year or a date.
+_COUNTED = re.compile(r"\$\s?\d|\d+(?:\.\d+)?\s*%|\b(?!(?:19|20)\d\d\b)\d+\s+[a-z]")
 
 
 def _near_duplicate(a: str, b: str) -> bool:

@@ -16,6 +16,7 @@ import pytest
 
 from assistant.feedback import read_votes
 from ui.app import build_app, launch_options
+from ui.render import NOTHING_UNDERSTOOD
 
 pytestmark = pytest.mark.browser
 
@@ -159,6 +160,124 @@ def test_question_answer_and_sources_in_a_real_browser(page, settings):
     assert len(votes) == before + 1
     assert votes[-1].vote == "up" and votes[-1].question == QUESTION
     assert votes[-1].citations
+
+
+# ---- a conversation: the side panel reads the state the chat understood ---------------------
+
+
+def turn(page, number: int, message: str) -> str:
+    """Send a message and wait for its final answer; returns the answer's text in the chat.
+
+    The understood line carries the number of answers so far, and it changes in the same update
+    as the final answer and the panel, so waiting for it waits for all three.
+    """
+    ask(page, message)
+    page.locator(f'#cg-understood [data-turn="{number}"]').wait_for()
+    return page.locator("#cg-chat .bot-row").last.inner_text()
+
+
+def panel(page) -> dict[str, object]:
+    """What the side panel shows."""
+
+    def text(name: str) -> str:
+        return page.locator(f"#cg-{name} input, #cg-{name} textarea").first.input_value()
+
+    return {
+        "understood": page.locator("#cg-understood").inner_text().strip(),
+        "province": page.locator("#cg-jurisdiction input").input_value(),
+        "workers": text("workers"),
+        "industry": text("industry"),
+        "premium": text("premium"),
+        "subcontractors": page.locator("#cg-subs input").is_checked(),
+        "public": page.locator("#cg-public input").is_checked(),
+    }
+
+
+def test_a_conversation_fills_the_side_panel_turn_by_turn(page):
+    from assistant.chain import REFUSAL
+
+    page, outside = page
+    shown = panel(page)
+    assert shown["understood"] == f"Understood: {NOTHING_UNDERSTOOD}"
+    answers = []
+
+    # 1. A context statement: a city names its province; the trade names the industry.
+    answers.append(turn(page, 1, "hi, we're a small drywall company in Edmonton"))
+    shown = panel(page)
+    assert "Edmonton" in answers[-1] and "Alberta" in answers[-1]
+    assert shown["province"] == "Alberta (AB)"
+    assert shown["understood"].startswith("Understood: Alberta")
+    assert shown["industry"] == "construction" and "construction" in shown["understood"]
+    assert shown["workers"] == "" and shown["premium"] == ""
+    assert not shown["subcontractors"] and "subcontractors" not in shown["understood"]
+
+    # 2. A count in owners' words, and the eligibility question.
+    answers.append(turn(page, 2, "we've got 9 guys, do we qualify for secor?"))
+    shown = panel(page)
+    assert "SECOR" in answers[-1] and "9 workers" in answers[-1]
+    assert (shown["province"], shown["workers"]) == ("Alberta (AB)", "9")
+    assert shown["understood"].startswith("Understood: Alberta")
+    assert shown["understood"].endswith("construction, 9 workers")
+    assert (
+        page.locator("#cg-eligibility .cg-decision").inner_text().startswith("Recommended: SECOR")
+    )
+
+    # 3. A hypothetical changes the count for that answer only: the panel keeps 9.
+    answers.append(turn(page, 3, "what if we hire 3 more in the spring?"))
+    shown = panel(page)
+    assert "12 workers" in answers[-1]
+    assert shown["workers"] == "9" and "9 workers" in shown["understood"]
+
+    # 4. A premium in dollars fills its field.
+    answers.append(turn(page, 4, "our premium is $55,000, what rebate would we get?"))
+    shown = panel(page)
+    assert "55,000" in answers[-1]
+    assert shown["premium"] == "55,000" and "$55,000" in shown["understood"]
+    assert shown["workers"] == "9"
+
+    # 5. Thanks get a short, friendly reply, not a refusal; nothing changes.
+    answers.append(turn(page, 5, "thanks, that helps"))
+    assert panel(page) == shown
+
+    # 6. "Start over" clears the panel.
+    answers.append(turn(page, 6, "start over"))
+    shown = panel(page)
+    assert shown == {
+        "understood": f"Understood: {NOTHING_UNDERSTOOD}",
+        "province": "",
+        "workers": "",
+        "industry": "",
+        "premium": "",
+        "subcontractors": False,
+        "public": False,
+    }
+    for answer in answers:
+        assert REFUSAL[:60] not in answer and "does not cover" not in answer, answer
+    assert not outside, f"the page tried to leave the machine: {outside[:5]}"
+
+
+def retype(box, text: str) -> None:
+    """Type into a box as a person does (``fill`` sets the value without Gradio's input event)."""
+    box.fill("")
+    box.press_sequentially(text)
+
+
+def test_editing_the_panel_changes_what_the_next_answer_uses(page):
+    page, _ = page
+    turn(page, 1, "We're in Alberta with 8 workers, which program fits?")
+    assert panel(page)["workers"] == "8"
+    workers = page.locator("#cg-workers input, #cg-workers textarea").first
+    retype(workers, "14")
+    page.wait_for_function(
+        "() => document.querySelector('#cg-understood').innerText.includes('14 workers')"
+    )
+    assert panel(page)["understood"] == "Understood: Alberta, 14 workers"
+    answer = turn(page, 2, "which program fits us?")
+    assert "14 workers" in answer and "COR" in answer
+    assert panel(page)["workers"] == "14"
+    retype(workers, "2.5")  # a count the tools cannot take is named, not passed on
+    page.locator("#cg-understood .cg-warn").wait_for()
+    assert "whole number" in page.locator("#cg-understood .cg-warn").inner_text()
 
 
 def test_user_text_is_shown_not_run(page):
