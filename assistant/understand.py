@@ -521,8 +521,8 @@ SMALLTALK_MAX_WORDS = 8
 # reaches 0.50 against the corpus, "SECOR limit" questions 0.6 and more). The in-scope message
 # nearest an out-of-scope example is a bare "Regina" (0.53), read as a place before scope.
 # A message near nothing (nearest example < 0.25, or nearest out of scope but weakly) is
-# refused only when the corpus is also far (< 0.30: "What is a Letter of Good Standing?" is 0.34, off-topic
-# requests 0.04 to 0.23) and the conversation is not already about a business.
+# refused only when the corpus is also far (< 0.30: "What is a Letter of Good Standing?" is
+# 0.34, off-topic requests 0.04 to 0.23) and the conversation is not about a business yet.
 OUT_OF_SCOPE_SURE = 0.55
 SURE_OUT_CORPUS_MIN = 0.55
 NOTHING_NEAR = 0.25
