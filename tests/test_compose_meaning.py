@@ -141,3 +141,44 @@ def test_meaning_picks_a_sentence_that_shares_no_word_with_the_question():
     assert by_meaning[0].score > 0 and by_meaning[1].score == 0  # unrelated in meaning and words
     lexical = Composer().rank_sentences(question, [passage])
     assert all(s.score == 0 for s in lexical)  # no vector and no shared word: nothing relates
+
+
+def test_an_intro_that_gives_the_figure_leads():
+    """'The page lists 14 elements:' states the answer; a bare list item does not lead."""
+    text = (
+        "The sources disagree. The current page lists 14 elements:\n"
+        "1. Health & Safety Policy\n"
+        "2. Hazard Assessment & Control\n\n"
+        'The often-repeated "19 elements" comes from an older tool.'
+    )
+    lead, _, _ = Composer().compose(
+        "is the audit 14 elements or 19",
+        [_passage(text, section="Does the audit have 14 or 19 elements?")],
+    )
+    assert lead.startswith("The current page lists 14 elements.")
+
+
+def test_who_can_use_asks_for_the_worker_limit():
+    from assistant.answer_kinds import question_kind
+
+    assert question_kind("Who can use Small COR in British Columbia?") == "number"
+    assert question_kind("kelowna company here, whos allowed to do small cor") == "number"
+    assert question_kind("who can do the secor audit") == "who"
+
+
+def test_the_passage_whose_heading_asks_the_question_is_read_even_when_second():
+    """Of the top passages whose heading asks the question, the closest in meaning is read."""
+    overview = _passage(
+        "Nova Scotia has a COR program. Small employers can use the small-employer variant.",
+        section="Does Nova Scotia have COR and size classes?",
+        rank_id="a",
+    )
+    classes = _passage(
+        "Nova Scotia sorts employers into four size classes. Intermediate is 5 to 19 workers.",
+        section="What are the COR size classes in Nova Scotia?",
+        rank_id="b",
+    )
+    overview.similarity, classes.similarity = 0.70, 0.81
+    lead, _, _ = Composer().compose("what are the size classes for cor", [overview, classes])
+    assert lead.startswith("Nova Scotia sorts employers into four size classes.")
+    assert Composer().direct_passage("what are the size classes for cor", [overview, classes]) == 1
