@@ -15,17 +15,9 @@ import numpy as np
 
 from assistant.answer import Citation
 from assistant.answer_kinds import is_hedge, question_kind, sentence_fits
-from assistant.retrieve import Scored, stem, tokenize
+from assistant.retrieve import Scored, place_words, stem, tokenize
 from assistant.sentences import Span, sentences_of, spans_of
 from assistant.understand import find_jurisdictions
-
-
-def place_words(question: str) -> set[str]:
-    """The tokens of the places a question names: "kelowna", "corner brook", "saskatchewen"."""
-    from assistant.dialogue.places import find_places
-
-    return {token for place in find_places(question) for token in tokenize(place.matched)}
-
 
 __all__ = ["Composer", "Sentence", "sentences_of", "SLOT_WORDS"]
 

@@ -138,6 +138,16 @@ def tokenize(text: str) -> list[str]:
 GENERIC_WORDS = frozenset(tokenize(_GENERIC))
 
 
+def place_words(question: str) -> set[str]:
+    """The tokens of the places a question names: "kelowna", "corner brook", "saskatchewen".
+
+    A place locates the passage (search filters on it); it is not what the question asks.
+    """
+    from assistant.dialogue.places import find_places
+
+    return {token for place in find_places(question) for token in tokenize(place.matched)}
+
+
 @dataclass
 class Scored:
     chunk: Chunk
@@ -291,7 +301,8 @@ def lexical_coverage(
     Words the corpus never uses weigh as much as its rarest word: "asbestos" or "forklift" in
     a question is a strong sign the guidance is about something else.
     """
-    content = set(tokenize(question)) - ignore - GENERIC_WORDS
+    # A town the owner names ("corner brook") is not a topic the guidance must cover.
+    content = set(tokenize(question)) - ignore - GENERIC_WORDS - place_words(question)
     if not content:
         return 1.0
     seen: set[str] = set()
