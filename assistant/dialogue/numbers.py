@@ -152,14 +152,14 @@ def find_count(text: str) -> Count | None:
     if match := _SUM_PATTERN.search(digits):
         full, part = int(match.group(1)), int(match.group(2))
         return Count(full + part, match.group(0), note=f"{full} full-time + {part} part-time")
-    if match := _SEASONS.search(digits):
+    if (match := _SEASONS.search(digits)) and not _CHANGE_AFTER.match(digits[match.end(1) :]):
         values = [int(g) for g in match.groups() if g]
         return Count(
             max(values),
             match.group(0),
             note="your busiest season's count" if len(values) > 1 else None,
         )
-    if match := _PEAK.search(digits):
+    if (match := _PEAK.search(digits)) and not _CHANGE_AFTER.match(digits[match.end(1) :]):
         return Count(int(match.group(1)), match.group(0), note="your peak count")
     for n, pattern in enumerate(_COUNT_PATTERNS):
         for match in pattern.finditer(digits):
