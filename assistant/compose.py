@@ -29,7 +29,8 @@ DIRECT_HIT_SHARE = 0.5  # share of the question's (weighted) words the heading m
 # always first ("Who can use Small COR in BC?": the province overview ranks above the section
 # "Who can use Small COR (SECOR) in British Columbia ...?"). Calibrated on gold and phrasing
 # (issue 13, 2026-12-01, fact recall gold/phrasing, with the other changes of that commit):
-# first passage only 0.952/0.885 (140/147, 146/165); top 3, closest in meaning 0.980/0.891.
+# first passage only 0.952/0.885 (140/147, 146/165); of the top 2 0.973/0.891, top 3
+# 0.980/0.897, top 4 0.973/0.891, top 5 0.973/0.885 (measured with the place-word coverage fix).
 DIRECT_CANDIDATES = 3
 LIST_ITEMS = 15  # list items shown for "what are the elements/steps": the longest lists have 14-15
 # A sentence's score blends its meaning (cosine of the question's and the sentence's vectors)
