@@ -63,6 +63,7 @@ class ConversationState(BaseModel):
     """
 
     jurisdiction: str | None = None
+    province_from: str | None = None  # the town the province was read from, if any
     workers: int | None = None
     subcontractors: bool | None = None
     public_contracts: bool | None = None

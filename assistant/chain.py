@@ -253,7 +253,9 @@ class Assistant:
                 asked_back=bool(asked_for),
                 **base,
             )
-        best = gathered.passages[0].similarity if gathered.passages else 0.0
+        # The closest passage among those retrieved, not only the first: fusion may rank a
+        # keyword match first while a passage below it is much closer in meaning.
+        best = max((p.similarity for p in gathered.passages), default=0.0)
         covered = bool(gathered.tool_calls) or (
             best >= MIN_SIMILARITY
             and (

@@ -341,6 +341,8 @@ def read_slots(state: ConversationState, text: str) -> Understood:
         )
         if not elsewhere:
             changes["jurisdiction"] = place.code
+            # Where the province came from ("Edmonton"), for the understood line.
+            changes["province_from"] = place.matched.title() if place.kind == "city" else None
             found.place = place
     digits = words_to_digits(text)
     base = state.workers
@@ -408,7 +410,11 @@ def understood_line(state: ConversationState, found: Understood | None, names: d
         'Alberta, construction, 9 workers'
     """
     parts = []
-    if state.jurisdiction:
+    if state.jurisdiction and state.province_from and not (found and found.place):
+        parts.append(
+            f"{names.get(state.jurisdiction, state.jurisdiction)} (from {state.province_from})"
+        )
+    elif state.jurisdiction:
         place = (
             found.place
             if found and found.place and found.place.code == state.jurisdiction
@@ -488,7 +494,8 @@ _GENERAL = re.compile(
     re.I,
 )
 _GUIDANCE_ALSO = re.compile(
-    r"\bwhat (?:does|do|is|are)\b|\bhow (?:do|does|long|often|is|are)\b|\binvolve|\bexplain|"
+    r"\bclass\b|\bwhat (?:does|do|is|are)\b|\bhow (?:do|does|long|often|is|are)\b|\binvolve|"
+    r"\bexplain|"
     r"\bsteps?\b|\bwhat happens\b|\bcalculat|\bwork out|\bformula|"
     r"\belements?\b|\btraining|\baudit|\bneed to\b|\brequire",
     re.I,
@@ -547,15 +554,26 @@ _FILLER = frozenset(
     "it is are be would still much also instead sorry meant mean actually not no yes wait oops "
     "hire hired hiring more extra additional new add get take bring workers worker employees "
     "guys people staff crew us me plus premium premiums payroll wcb k thousand there here now "
-    "were was say suppose supposing had have has got".split()
+    "were was say suppose supposing had have has got pay paid pays grand year years yearly "
+    "annually annual about roughly around approximately".split()
 )
 _WORDY = re.compile(r"[a-z]+")
+# A message naming a program topic asks about it even without a question word ("max crew size
+# for SECOR in Alta", "steps to get cor in the NWT"): not a statement of facts to acknowledge.
+_TOPICAL = re.compile(
+    r"\b(?:any|audit\w*|pir|refund\w*|rebate\w*|pass\w*|grade|mark|limit|"
+    r"max\w*|min\w*|steps?|cost\w*|price|fees?|training|courses?|elements?|incentive\w*|"
+    r"certif\w*|reciproc\w*|equivalen\w*|tenders?|prequal\w*|requirements?|rules?)\b",
+    re.I,
+)
 
 
 _QUESTION_CUE = re.compile(
     r"\b(?:what'?s?|which|how'?s?|who'?s?|when|where|why|do (?:i|we|you)|does|can (?:i|we)|"
     r"should|is (?:it|there|that|my|our)|are (?:we|there)|need|needs|needed|require[sd]?|"
-    r"qualify|eligible|tell me|explain|cost|price|rebate|difference|whats|hows|wondering)\b",
+    r"qualify|eligible|tell me|explain|cost|price|rebate|difference|whats|hows|wondering|"
+    r"do (?:they|family|relatives|subs|volunteers|owners|part[- ]?timers)|will|would|or not|"
+    r"or no|allowed|counted|any idea)\b",
     re.I,
 )
 
@@ -672,14 +690,16 @@ def plan_question(
         plan.notes = _slot_notes(found) + plan.notes
         return plan
 
-    if found.business_facts and not is_question(question):
+    if found.business_facts and not is_question(question) and not _TOPICAL.search(question):
         return _context_plan(question, new_state, found, names)
 
     in_scope = True
     if intent is not None:
         corpus = corpus_similarity or 0.0
         # A place or a trade alone is not about the business ("GST in Alberta", "my pickup").
-        about_business = bool(set(found.changes) - {"jurisdiction", "industry", "last_question"})
+        about_business = bool(
+            set(found.changes) - {"jurisdiction", "province_from", "industry", "last_question"}
+        )
         known_business = state.jurisdiction is not None or state.workers is not None
         sure_out = intent.label == "out_of_scope" and intent.similarity >= OUT_OF_SCOPE_SURE
         weak_out = intent.label == "out_of_scope" or intent.similarity < NOTHING_NEAR

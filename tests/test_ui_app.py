@@ -124,11 +124,6 @@ def test_the_answer_says_what_it_understood(client):
     assert "Alberta (from Edmonton)" in result["answer"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the state's understood line drops where a slot came from: chain._respond rebuilds "
-    "it with understood_line(state, None, ...), so 'from Edmonton' is only in the reply text",
-)
 def test_the_understood_line_says_where_the_province_came_from(client):
     result = ask(client, "hi, we're a small drywall company in Edmonton")
     assert "Edmonton" in result["state"]["understood"]

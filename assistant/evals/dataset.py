@@ -26,7 +26,7 @@ GROUPS = (*JURISDICTION_CODES, "national", "general")
 STATE_FIELDS = tuple(
     f
     for f in ConversationState.model_fields
-    if f not in ("last_question", "pending", "asked_for", "understood")
+    if f not in ("last_question", "pending", "asked_for", "understood", "province_from")
 )
 # The slots a conversation turn may expect, as `ask --conversation` prints them.
 TURN_STATE_FIELDS = tuple(ConversationState().slots())
