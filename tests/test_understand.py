@@ -72,7 +72,8 @@ def test_routes():
     assert "audit" in mixed.focus
     assert plan_question("What is SECOR?", empty, NAMES).route == "retrieval"
     ask_back = plan_question("What is the SECOR worker limit?", empty, NAMES)
-    assert ask_back.ask_for_jurisdiction and ask_back.route == "retrieval"
+    # The general answer comes first, then the question for the province: route "ask".
+    assert ask_back.ask_for_jurisdiction and ask_back.route == "ask"
 
 
 def test_injection_text_is_only_text(assistant):
