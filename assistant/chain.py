@@ -97,7 +97,8 @@ class Assistant:
         bm25 = search._bm25
         self.composer = Composer(dict(bm25.idf) if bm25 else None)
         self.llm = llm
-        self.intents = IntentClassifier.load(search.index.embedder, settings.data_dir)
+        # Derived caches (intent vectors, the gazetteer) live in one folder of the data dir.
+        self.intents = IntentClassifier.load(search.index.embedder, settings.data_dir / "cache")
         self.chain = (
             RunnableLambda(self._plan, name="understand")
             | RunnableLambda(self._gather, name="tools_and_retrieval")

