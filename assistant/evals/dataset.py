@@ -95,11 +95,7 @@ class TurnExpect(BaseModel):
     @field_validator("state")
     @classmethod
     def _state(cls, value: dict[str, Any]) -> dict[str, Any]:
-        unknown = sorted(set(value) - set(TURN_STATE_FIELDS))
-        if unknown:
-            raise ValueError(
-                f"unknown state slot(s) {', '.join(unknown)}; use {', '.join(TURN_STATE_FIELDS)}"
-            )
+        _check_keys(value, TURN_STATE_FIELDS, "state slot(s)")
         return value
 
     @field_validator("route", mode="before")
@@ -124,6 +120,13 @@ class Turn(BaseModel):
 
     say: str = Field(min_length=1)
     expect: TurnExpect = Field(default_factory=TurnExpect)
+
+
+def _check_keys(value: dict[str, Any], allowed: tuple[str, ...], what: str) -> None:
+    """Refuse keys outside ``allowed``, naming them and the ones that are allowed."""
+    unknown = sorted(set(value) - set(allowed))
+    if unknown:
+        raise ValueError(f"unknown {what} {', '.join(unknown)}; use {', '.join(allowed)}")
 
 
 def _check_groups(value: list[list[str]]) -> list[list[str]]:
@@ -187,11 +190,7 @@ class EvalItem(BaseModel):
     @field_validator("state")
     @classmethod
     def _state(cls, value: dict[str, Any]) -> dict[str, Any]:
-        unknown = sorted(set(value) - set(STATE_FIELDS))
-        if unknown:
-            raise ValueError(
-                f"unknown state field(s) {', '.join(unknown)}; use {', '.join(STATE_FIELDS)}"
-            )
+        _check_keys(value, STATE_FIELDS, "state field(s)")
         ConversationState(**value)  # types checked here, the message names the field
         return value
 
