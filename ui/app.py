@@ -829,6 +829,8 @@ def build_app(assistant: Any = None, settings: Settings | None = None) -> gr.Blo
                 understood,
                 api_visibility="undocumented",
                 queue=False,
+                # No timer over the line while it updates: it would flash on every keystroke.
+                show_progress="hidden",
                 trigger_mode="always_last",  # typing fast: the last keystroke's line wins
             )
         s_code.change(elements_for, s_code, s_table, api_visibility="undocumented", queue=False)
