@@ -417,3 +417,42 @@ def test_refusing_a_bare_province_reply_fails_the_conversation_gate(assistant, m
     checks = gate(by_scope(broken), thresholds)
     failed = {c.metric for c in checks if c.scope == "conversation" and not c.ok}
     assert "wrong_refusals" in failed
+
+
+def test_the_split_topic_table_compares_the_same_items_with_the_baseline():
+    from assistant.evals.report import _table, fmt
+    from assistant.evals.runner import ItemResult
+    from assistant.evals.topics import split_topic_table
+
+    def item(item_id: str, recall: float, not_covered: bool) -> ItemResult:
+        return ItemResult(
+            id=item_id, kind="single", split="wild", where="x", group="AB", topic="cost",
+            messages=["q"], scores={"fact_recall": recall}, not_covered=not_covered,
+        )
+
+    now = [item("a", 1.0, False), item("b", 1.0, False), item("new", 0.0, True)]
+    baseline = {
+        "commit": "abc1234",
+        "measured": "2026-12-01",
+        "items": {
+            "a": {"split": "wild", "topic": "cost", "fact_recall": 0.0, "not_covered": True},
+            "b": {"split": "wild", "topic": "cost", "fact_recall": 1.0, "not_covered": False},
+            "gone": {"split": "wild", "topic": "cost", "fact_recall": 1.0, "not_covered": False},
+        },
+    }
+    table = split_topic_table(now, baseline, fmt, _table)
+    row = next(line for line in table.splitlines() if "| cost |" in line)
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    # after: 3 items, recall 2/3, 1 of 3 not covered; before: only a and b (the shared items)
+    assert cells == ["wild", "cost", "3", fmt(2 / 3), fmt(1 / 3), "2", fmt(0.5), fmt(0.5)]
+    assert "abc1234" in table
+    assert "before" not in split_topic_table(now, None, fmt, _table)
+
+
+def test_the_shipped_baseline_covers_the_wild_split(shipped):
+    from assistant.evals.topics import load_baseline
+
+    baseline = load_baseline()
+    assert baseline is not None and baseline["commit"]
+    wild = [x.item.id for x in shipped if x.item.split == "wild"]
+    assert wild and all(i in baseline["items"] for i in wild)

@@ -55,6 +55,7 @@ def run_eval(
     from assistant.evals.dataset import check_sources, dataset_files, load_datasets
     from assistant.evals.report import by_scope, gate, gate_passed, load_thresholds, write_outputs
     from assistant.evals.runner import chunk_texts_of, run_items
+    from assistant.evals.topics import load_baseline
 
     files = dataset_files(dataset_paths, DEFAULT_DATASETS)
     items = load_datasets(files)
@@ -76,7 +77,8 @@ def run_eval(
         "machine": f"{platform.machine()}, Python {platform.python_version()}",
         **(info or {}),
     }
-    paths = write_outputs(out_dir, results, metrics, checks, details) if out_dir else {}
+    baseline = load_baseline()
+    paths = write_outputs(out_dir, results, metrics, checks, details, baseline) if out_dir else {}
     return {
         "results": results,
         "metrics": metrics,

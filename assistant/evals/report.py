@@ -18,6 +18,7 @@ from typing import Any
 from assistant.errors import CorguideError
 from assistant.evals.metrics import mean, percentile, precision_recall
 from assistant.evals.runner import ItemResult
+from assistant.evals.topics import split_topic_table
 
 # The order metrics appear in tables; names are the keys of metrics.json and thresholds.toml.
 METRICS = (
@@ -348,21 +349,6 @@ def _coverage(results: list[ItemResult]) -> str:
     return text
 
 
-def _split_topics(results: list[ItemResult]) -> str:
-    """Items, strict fact recall and 'not covered' answers per split and topic: where the
-    corpus must grow shows up as a topic whose answers say 'not covered'."""
-    buckets: dict[tuple[str, str], list[ItemResult]] = defaultdict(list)
-    for r in results:
-        buckets[(r.split, r.topic or "(none)")].append(r)
-    rows = []
-    for (split, topic), items in sorted(buckets.items()):
-        g = aggregate(items)
-        rows.append(
-            [split, topic, str(len(items)), fmt(g["fact_recall"]), fmt(g["not_covered_share"])]
-        )
-    return _table(["split", "topic", "items", "fact recall", "'not covered'"], rows)
-
-
 def _quote(text: str, limit: int = 700) -> str:
     text = text if len(text) <= limit else text[:limit] + " ..."
     return "\n".join("> " + line for line in text.splitlines())
@@ -373,6 +359,7 @@ def render_report(
     metrics: dict[str, Any],
     checks: list[Check],
     info: dict[str, Any],
+    baseline: dict[str, Any] | None = None,
 ) -> str:
     scopes = by_scope(results)
     passed = gate_passed(metrics, checks)
@@ -434,7 +421,7 @@ def render_report(
     )
     out += ["", "## By jurisdiction", "", _group_table(grouped(results, "group"), "jurisdiction")]
     out += ["", "## By kind", "", _group_table(grouped(results, "kind"), "kind")]
-    out += ["", "## By split and topic", "", _split_topics(results)]
+    out += ["", "## By split and topic", "", split_topic_table(results, baseline, fmt, _table)]
     out += ["", "## Coverage", "", _coverage(results)]
     failing = [r for r in results if not r.passed]
     out += ["", f"## Failing items ({len(failing)})", ""]
@@ -462,6 +449,7 @@ def write_outputs(
     metrics: dict[str, Any],
     checks: list[Check],
     info: dict[str, Any],
+    baseline: dict[str, Any] | None = None,
 ) -> dict[str, Path]:
     """Write report.md, metrics.json and results.jsonl; returns their paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -470,7 +458,8 @@ def write_outputs(
         "metrics": out_dir / "metrics.json",
         "results": out_dir / "results.jsonl",
     }
-    paths["report"].write_text(render_report(results, metrics, checks, info), encoding="utf-8")
+    report = render_report(results, metrics, checks, info, baseline)
+    paths["report"].write_text(report, encoding="utf-8")
     payload = {
         "passed": gate_passed(metrics, checks),
         "info": info,
