@@ -298,3 +298,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Indicative SECOR vs COR costs from sourced figures."""
         _run(lambda: compare_costs(province, workers, sites), as_json, render_costs)
+
+    # The readiness check and the plan live beside their tools (issue 15).
+    from assistant.tools.readiness_cli import register as register_readiness
+
+    register_readiness(app)
