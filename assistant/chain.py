@@ -32,7 +32,7 @@ from assistant.retrieve import (
     lexical_coverage,
 )
 from assistant.settings import Settings, get_settings
-from assistant.tool_text import describe_tool_call
+from assistant.tools.chat_tools import describe_tool_call  # also the readiness check, plan
 from assistant.understand import Plan, plan_question, understood_line
 
 REFUSAL = (
@@ -89,11 +89,14 @@ class Assistant:
     """Answers questions over one index; load once, ask many times."""
 
     def __init__(self, settings: Settings, search: HybridSearch, llm: Any = None) -> None:
-        from assistant.rules import load_rules
+        from assistant.rules_store import served_rules, using_corpus
 
         self.settings = settings
         self.search = search
-        self.rules = load_rules(settings.corpus_dir / "rules")
+        # The rules of this assistant's corpus (its last good copy when a file is broken); the
+        # tools read the same ones, because `ask` runs inside `using_corpus`.
+        with using_corpus(settings.corpus_dir, settings.data_dir):
+            self.rules = served_rules().rules
         bm25 = search._bm25
         self.composer = Composer(dict(bm25.idf) if bm25 else None)
         self.llm = llm
@@ -118,10 +121,22 @@ class Assistant:
         from assistant.errors import IndexMissingError
 
         settings = settings or get_settings()
-        index = ChromaIndex(settings, load_embedder(settings.embedding_model))
-        if index.count() == 0:
+        index = ChromaIndex(
+            settings, load_embedder(settings.embedding_model, settings.data_dir / "cache")
+        )
+        stored = index.count()
+        if stored == 0:
             raise IndexMissingError(
                 f"the index at {index.location} is empty: run `corguide ingest`"
+            )
+        if index.fingerprint() is None:
+            from assistant.errors import IndexIncompleteError
+
+            # The fingerprint is written last: without it the first ingest never finished,
+            # and an answer from part of the corpus would look complete.
+            raise IndexIncompleteError(
+                f"the index at {index.location} is incomplete ({stored} chunks stored; the "
+                "ingest that built it stopped before the end): run `corguide ingest` to complete it"
             )
         if llm is None and settings.llm:
             from assistant.llm import load_chat_model
@@ -137,11 +152,14 @@ class Assistant:
         Raises:
             InputError: the question is empty or too long.
         """
+        from assistant.rules_store import using_corpus
+
         started = time.perf_counter()
         text = clean_question(question, self.settings.max_question_chars)
-        answer: Answer = self.chain.invoke(
-            {"question": text, "state": state or ConversationState()}
-        )
+        with using_corpus(self.settings.corpus_dir, self.settings.data_dir):
+            answer: Answer = self.chain.invoke(
+                {"question": text, "state": state or ConversationState()}
+            )
         answer.latency_ms = round((time.perf_counter() - started) * 1000, 2)
         return answer
 
@@ -198,16 +216,23 @@ class Assistant:
         if not plan.in_scope or plan.act in ("smalltalk", "reset", "ask"):
             return gathered
         from assistant.tools import TOOL_FUNCTIONS
+        from assistant.tools.chat_tools import CHAT_TOOLS
 
         for name, args in plan.tools:
             try:
-                result = TOOL_FUNCTIONS[name](**args)
+                result = {**TOOL_FUNCTIONS, **CHAT_TOOLS}[name](**args)
             except CorguideError as exc:
                 gathered.notes.append(f"{name}: {exc}")
                 continue
             gathered.tool_calls.append(
                 ToolCall(name=name, args=args, result=result.model_dump(mode="json"))
             )
+        if gathered.tool_calls:
+            from assistant.rules_store import rules_problem_notice, served_rules
+
+            broken = rules_problem_notice(served_rules())
+            if broken:  # the tools answered from the last good rules: say which file is broken
+                plan.notes.append(broken[0].upper() + broken[1:])
         if plan.tools and not gathered.tool_calls:
             plan.retrieve = True  # every tool refused its input: answer from the guidance
         if plan.retrieve:

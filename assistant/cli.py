@@ -68,12 +68,17 @@ def load_assistant(*, build_if_missing: bool = True):  # noqa: ANN201 - avoids a
 
     try:
         return Assistant.load()
-    except IndexMissingError:
+    except IndexMissingError as exc:
         if not build_if_missing:
             raise
+        from assistant.errors import IndexIncompleteError
         from assistant.ingest import ingest as run_ingest
 
-        typer.echo("the index is missing: building it now (corguide ingest)...", err=True)
+        if isinstance(exc, IndexIncompleteError):
+            said = str(exc).split(": run", 1)[0]
+            typer.echo(f"{said}: completing it now (corguide ingest)...", err=True)
+        else:
+            typer.echo("the index is missing: building it now (corguide ingest)...", err=True)
         typer.echo(run_ingest().summary(), err=True)
         return Assistant.load()
 
@@ -181,8 +186,9 @@ def doctor(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
         _emit_json([c.__dict__ for c in checks])
     else:
         for c in checks:
-            line = f"{'ok  ' if c.ok else 'FAIL'} {c.name}: {c.detail}"
-            typer.echo(line + ("" if c.ok else f"\n     fix: {c.fix}"))
+            label = ("warn" if c.warn else "ok  ") if c.ok else "FAIL"
+            line = f"{label} {c.name}: {c.detail}"
+            typer.echo(line + (f"\n     fix: {c.fix}" if not c.ok or c.warn else ""))
     if not all(c.ok for c in checks):
         raise typer.Exit(1)
 

@@ -7,7 +7,9 @@ before the index is touched, with the file and line in the message.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import stat
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -34,6 +36,10 @@ SEED_ARTICLE = "industry article: Cor vs Se-Cor (consultancy explainer of 2023-0
 REFERENCE_CAVEATS = "reference compilation: cor-secor-facts.md section 15 (caveats)"
 NAMED_SOURCES = frozenset({SEED_ARTICLE, REFERENCE_CAVEATS})
 _URL = re.compile(r"https?://[^\s,;)]+")
+# Largest guidance file accepted. Calibrated on the corpus: the largest file (alberta.md) is
+# about 21 KB, so 256 KiB leaves twelve times that room while a pasted 5 MB dump is refused.
+MAX_GUIDANCE_BYTES = 256 * 1024
+RULES_DOC_PREFIX = "rules-"  # rules passages are documents "rules-<code>"; no file may take one
 _HEADING = re.compile(r"^(#{1,3})\s+(.+?)\s*#*\s*$")
 
 
@@ -169,10 +175,7 @@ def parse_document(path: Path) -> Document:
         CorpusError: the file cannot be read, has no front matter, or a field is missing or
             malformed; the message names the file and line.
     """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CorpusError(f"{path}: cannot read the file ({exc})") from exc
+    text = _read_guidance_file(path)
     lines = text.splitlines()
     if not lines or lines[0].strip() != "---":
         raise CorpusError(f"{path}:1: missing front matter (the file must start with '---')")
@@ -194,6 +197,27 @@ def parse_document(path: Path) -> Document:
         raise CorpusError(f"{path}:2: front matter must be a mapping of fields")
     _validate_meta(path, meta, lines[1:end])
     return Document(path.stem, path, meta, "\n".join(lines[end + 1 :]), end + 2)
+
+
+def _read_guidance_file(path: Path) -> str:
+    """A regular file's text, within the size limit (stat first: a FIFO would block a read)."""
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        raise CorpusError(f"{path}: cannot read the file ({exc.strerror})") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise CorpusError(
+            f"{path}: not a regular file (a pipe, device or folder named *.md); remove it"
+        )
+    if info.st_size > MAX_GUIDANCE_BYTES:
+        raise CorpusError(
+            f"{path}: {info.st_size:,} bytes is over the {MAX_GUIDANCE_BYTES:,}-byte limit for a "
+            "guidance file; split it into several documents"
+        )
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CorpusError(f"{path}: cannot read the file ({exc})") from None
 
 
 def _bad_date_line(fm_lines: list[str]) -> tuple[int, str]:
@@ -276,12 +300,13 @@ def parse_questions_line(line: str) -> list[str]:
     return [q for q in (item.strip() for item in line.split("|")) if q]
 
 
-def chunk_document(doc: Document) -> list[Chunk]:
+def chunk_document(doc: Document, unsourced: list[str] | None = None) -> list[Chunk]:
     """Cut a document into one chunk per ``##``/``###`` section, keeping the heading path.
 
     The section's own ``Sources:`` line becomes the chunk's sources (the document's list when a
     section has none) and its ``Questions:`` line the questions it answers; both are left out
-    of the citable text.
+    of the citable text. Sections with no ``Sources:`` line of their own are added to
+    ``unsourced`` (as ``file: heading``) when a list is given, for `doctor` and ingest to count.
     """
     meta = doc.meta
     title = meta["title"]
@@ -308,6 +333,8 @@ def chunk_document(doc: Document) -> list[Chunk]:
         text = _QUESTIONS_LINE.sub("", _SOURCES_LINE.sub("", body)).strip()
         if not text:
             return
+        if unsourced is not None and not _SOURCES_LINE.search(body):
+            unsourced.append(f"{doc.path.name}: {heading}")
         chunks.append(
             Chunk(
                 doc_id=doc.doc_id,
@@ -340,15 +367,57 @@ def chunk_document(doc: Document) -> list[Chunk]:
     return chunks
 
 
-def load_guidance(corpus_dir: Path) -> list[Chunk]:
-    """Parse and chunk every ``guidance/*.md`` file (sorted, so ids are stable)."""
-    folder = corpus_dir / "guidance"
+def _check_unique_name(path: Path, seen: dict[str, Path]) -> None:
+    """A document's id is its file name: one equal to another ignoring case would index the
+    same sections twice, and a ``rules-<code>`` one would overwrite a rules passage.
+
+    Raises:
+        CorpusError: the name repeats another file's (ignoring case) or a rules document's id.
+    """
+    key = path.stem.casefold()
+    if key in seen:
+        raise CorpusError(
+            f"{path}: same document id as {seen[key].name} (names differ only in case); "
+            "remove or rename one of them"
+        )
+    if key.startswith(RULES_DOC_PREFIX):
+        raise CorpusError(
+            f"{path}: the document id {path.stem!r} is reserved for the rules passages "
+            f"({RULES_DOC_PREFIX}<code>); rename the file"
+        )
+    seen[key] = path
+
+
+def unsourced_sections(corpus_dir: Path) -> list[str]:
+    """Guidance sections with no ``Sources:`` line of their own (they cite the document's list).
+
+    Raises:
+        CorpusError: a guidance file cannot be loaded.
+    """
+    missing: list[str] = []
+    for path in _guidance_paths(corpus_dir / "guidance"):
+        chunk_document(parse_document(path), missing)
+    return missing
+
+
+def _guidance_paths(folder: Path) -> list[Path]:
     if not folder.is_dir():
         raise CorpusError(f"{folder}: corpus folder not found (set CORGUIDE_CORPUS_DIR)")
-    chunks: list[Chunk] = []
+    paths: list[Path] = []
+    seen: dict[str, Path] = {}
     for path in sorted(folder.glob("*.md")):
         if path.name.lower() == "readme.md":
             continue
+        _check_unique_name(path, seen)
+        paths.append(path)
+    return paths
+
+
+def load_guidance(corpus_dir: Path) -> list[Chunk]:
+    """Parse and chunk every ``guidance/*.md`` file (sorted, so ids are stable)."""
+    folder = corpus_dir / "guidance"
+    chunks: list[Chunk] = []
+    for path in _guidance_paths(folder):
         doc = parse_document(path)
         found = chunk_document(doc)
         if not found:

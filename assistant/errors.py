@@ -23,6 +23,14 @@ class IndexMissingError(CorguideError):
     """The vector index has not been built, or was built from another corpus."""
 
 
+class IndexIncompleteError(IndexMissingError):
+    """The first ingest into this index stopped before it finished: its marker is missing."""
+
+
+class DataDirError(CorguideError):
+    """The data dir cannot be used: not a folder, not reachable, or not writable."""
+
+
 class IndexCorruptError(CorguideError):
     """The vector index exists but cannot be read."""
 

@@ -12,6 +12,7 @@ a hit on a question counts for the chunk, and the chunk stays the unit returned 
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import time
@@ -22,8 +23,8 @@ from urllib.parse import urlparse
 
 from assistant.corpus import Chunk
 from assistant.embeddings import Embedder, chroma_embedding_function
-from assistant.errors import IndexCorruptError, IndexMissingError, InputError
-from assistant.settings import Settings
+from assistant.errors import DataDirError, IndexCorruptError, IndexMissingError, InputError
+from assistant.settings import Settings, check_data_dir
 
 FINGERPRINT_KEY = "corguide_fingerprint"
 MODEL_KEY = "corguide_model"
@@ -58,6 +59,8 @@ def _client(settings: Settings) -> Any:
                 "start it or unset CORGUIDE_CHROMA_URL"
             ) from exc
     path = settings.chroma_dir
+    check_data_dir(settings.data_dir if settings.chroma_path is None else path.parent)
+    _check_writable(path)
     _check_sqlite(path)
     try:
         return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
@@ -66,6 +69,16 @@ def _client(settings: Settings) -> Any:
             f"the index at {path} cannot be opened ({type(exc).__name__}: {exc}); "
             "run `corguide ingest --rebuild` to build a fresh one"
         ) from exc
+
+
+def _check_writable(path: Path) -> None:
+    """A read-only index is a permissions problem, not damage: say so, never ``--rebuild``."""
+    for target in (path, path / "chroma.sqlite3"):
+        if path.is_dir() and target.exists() and not os.access(target, os.R_OK | os.W_OK):
+            raise DataDirError(
+                f"the index at {path} is read-only for this user ({target} cannot be written); "
+                "make it writable (chmod -R u+rw) or set CORGUIDE_DATA_DIR to a folder you own"
+            )
 
 
 def _check_sqlite(path: Path) -> None:

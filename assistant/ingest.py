@@ -25,6 +25,7 @@ from assistant.corpus import Chunk, corpus_fingerprint, load_corpus
 from assistant.embeddings import load_embedder
 from assistant.errors import IndexCorruptError
 from assistant.index import STAGING_INFIX, ChromaIndex, move_aside
+from assistant.rules_store import save_last_good
 from assistant.sentence_vectors import SentenceStore, load_store, save_store, store_path
 from assistant.sentences import sentences_of, spans_digest
 from assistant.settings import Settings, get_settings
@@ -134,7 +135,7 @@ def ingest(
     settings = settings or get_settings()
     started = time.perf_counter()
     chunks = load_corpus(settings.corpus_dir)  # validation first: nothing is written on failure
-    embedder = load_embedder(settings.embedding_model)
+    embedder = load_embedder(settings.embedding_model, settings.data_dir / "cache")
     fingerprint = corpus_fingerprint(chunks, embedder.model_id)
 
     if rebuild and not settings.chroma_url:
@@ -221,6 +222,9 @@ def ingest(
     if rebuild:
         index.replace_collection(staging)
         index.replace_collection(q_staging, questions=True)
+    # The rules just validated are what the index was built from: answering falls back to them
+    # if a rules file is broken later (assistant.rules_store).
+    save_last_good(settings.corpus_dir / "rules", settings.data_dir)
 
     return IngestReport(
         added=len(added),
@@ -256,7 +260,7 @@ def index_status(settings: Settings | None = None) -> IndexStatus:
 
     settings = settings or get_settings()
     chunks = load_corpus(settings.corpus_dir)
-    embedder = load_embedder(settings.embedding_model)
+    embedder = load_embedder(settings.embedding_model, settings.data_dir / "cache")
     expected = corpus_fingerprint(chunks, embedder.model_id)
     index = ChromaIndex(settings, embedder)
     try:

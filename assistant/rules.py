@@ -455,8 +455,28 @@ def load_rules_file(path: Path) -> JurisdictionRules:
     return rules
 
 
+def _folder_signature(rules_dir: Path) -> tuple[tuple[str, int, int], ...]:
+    """Name, size and modification time of each rules file: an edited file is read again."""
+    signature = []
+    for stem in RULE_FILES:
+        try:
+            info = (rules_dir / f"{stem}.yaml").stat()
+        except OSError:
+            signature.append((stem, -1, -1))
+            continue
+        signature.append((stem, info.st_size, info.st_mtime_ns))
+    return tuple(signature)
+
+
+# Folders (with their file signature) that failed to load, and why.
+_BROKEN: dict[tuple[Path, tuple[tuple[str, int, int], ...]], str] = {}
+
+
 @lru_cache(maxsize=8)
-def _load_dir(rules_dir: Path) -> dict[str, JurisdictionRules]:
+def _load_dir(
+    rules_dir: Path, signature: tuple[tuple[str, int, int], ...]
+) -> dict[str, JurisdictionRules]:
+    del signature  # part of the cache key only
     loaded: dict[str, JurisdictionRules] = {}
     for stem in RULE_FILES:
         path = rules_dir / f"{stem}.yaml"
@@ -471,7 +491,9 @@ def load_rules(rules_dir: Path | str | None = None) -> dict[str, JurisdictionRul
     """Load every rules file (13 jurisdictions and ``national``), validated and cached.
 
     Args:
-        rules_dir: folder with the YAML files; default ``corpus/rules`` in the project.
+        rules_dir: folder with the YAML files; default: the configured corpus's rules
+            (``CORGUIDE_CORPUS_DIR``, or the corpus of the `Assistant` answering), or the last
+            good copy saved by ingest when those are broken (see ``assistant.rules_store``).
 
     Returns:
         Rules keyed by code (``"AB"`` ... ``"NU"``, ``"national"``), in ``JURISDICTIONS`` order.
@@ -479,8 +501,19 @@ def load_rules(rules_dir: Path | str | None = None) -> dict[str, JurisdictionRul
     Raises:
         CorpusError: a file is missing or invalid (the message names the file and field).
     """
-    folder = Path(rules_dir).resolve() if rules_dir is not None else DEFAULT_RULES_DIR
-    return dict(_load_dir(folder))
+    if rules_dir is None:
+        from assistant.rules_store import served_rules
+
+        return dict(served_rules().rules)
+    folder = Path(rules_dir).resolve()
+    key = (folder, _folder_signature(folder))
+    if key in _BROKEN:  # a broken folder is not parsed again on every tool call
+        raise CorpusError(_BROKEN[key])
+    try:
+        return dict(_load_dir(*key))
+    except CorpusError as exc:
+        _BROKEN[key] = str(exc)
+        raise
 
 
 def rules_for(code: str, rules_dir: Path | str | None = None) -> JurisdictionRules:

@@ -102,3 +102,45 @@ def get_settings() -> Settings:
         first = exc.errors()[0]
         name = "CORGUIDE_" + str(first["loc"][0]).upper() if first["loc"] else "CORGUIDE_*"
         raise InputError(f"{name}: {first['msg']}") from None
+
+
+def check_data_dir(path: Path) -> None:
+    """Check that the data dir is (or can become) a folder this user can read and write.
+
+    Each problem gets one line naming the path and the fix; none of them is a damaged index,
+    so none is answered with ``ingest --rebuild``.
+
+    Raises:
+        DataDirError: the path (or a parent) is a file, cannot be reached, or is read-only.
+    """
+    from assistant.errors import DataDirError
+
+    fix = "or set CORGUIDE_DATA_DIR to a folder you own"
+    existing = path
+    while True:
+        try:
+            existing.stat()
+        except FileNotFoundError:
+            if existing.parent == existing:
+                break
+            existing = existing.parent
+            continue
+        except NotADirectoryError:
+            existing = existing.parent
+            continue
+        except PermissionError:
+            raise DataDirError(
+                f"cannot reach the data dir {path}: permission denied on {existing.parent}; "
+                f"give your user access to it (chmod or chown) {fix}"
+            ) from None
+        break
+    if existing.exists() and not existing.is_dir():
+        raise DataDirError(
+            f"the data dir {path} cannot be created: {existing} is a file, not a folder; "
+            f"move that file away {fix}"
+        )
+    if not os.access(existing, os.R_OK | os.W_OK | os.X_OK):
+        raise DataDirError(
+            f"the data dir {path} is read-only for this user ({existing} cannot be written); "
+            f"make it writable (chmod u+rwx) {fix}"
+        )

@@ -148,6 +148,18 @@ _INCENTIVE = re.compile(
 _COSTS = re.compile(
     r"\bcosts?\b|\bprice\b|\bhow much\b|\bexpensive\b|\bcheap|\bfees?\b|\bbudget", re.I
 )
+# "how ready am I?" -> the readiness check; "make me a plan", "what do I do first?" -> the plan.
+_READINESS = re.compile(
+    r"\bhow ready\b|\bready for (?:the |an |our |my )?(?:cor |secor )?audit\b|\breadiness\b|"
+    r"\bwhat will (?:the|an|our) auditor find\b|\bgap analysis\b",
+    re.I,
+)
+_MAKE_PLAN = re.compile(
+    r"\b(?:make|build|give|write|draw up|put together) (?:me|us) (?:a |an |our |my )?"
+    r"(?:certification |action |step[- ]by[- ]step )?plan\b|\bwhat (?:should|do) (?:i|we) do "
+    r"first\b|\bwhere (?:do|should) (?:i|we) start\b|\b(?:my|our|a) certification plan\b",
+    re.I,
+)
 _CERTIFIED = re.compile(
     r"\b(?:certified|certification|certificate|got (?:our|my) (?:cor|secor)|(?:cor|secor) "
     r"(?:through|from|with)|audited|passed (?:our|the) audit)\b",
@@ -816,7 +828,8 @@ def _plan_for(
         plan.retrieve = False
         return plan
     code = state.jurisdiction
-    if code is None and _JURISDICTION_DEPENDENT.search(question) and not _GENERAL.search(question):
+    depends = _JURISDICTION_DEPENDENT.search(question) or _OWN_PLAN(question)
+    if code is None and depends and not _GENERAL.search(question):
         plan.ask_for_jurisdiction = True
         plan.state = state.model_copy(update={"pending": question, "asked_for": "province"})
     if code is None:
@@ -903,6 +916,8 @@ def _plan_tools(plan: Plan, question: str, state: ConversationState, stated_here
         plan.tools.append(
             ("audit_schedule", {"jurisdiction": code, "certified_on": state.certified_on})
         )
+    if _OWN_PLAN(question):
+        _plan_own_check(plan, question, state)
     if _COSTS.search(question) and state.workers is not None:
         sites = 1
         if (match := _SITES.search(question)) and match.group(1):
@@ -926,3 +941,26 @@ def _plan_tools(plan: Plan, question: str, state: ConversationState, stated_here
                     {"jurisdiction": code, "element_scores": scores, "audit_type": audit_type},
                 )
             )
+
+
+def _OWN_PLAN(question: str) -> bool:  # noqa: N802 (reads like the regexes above)
+    return bool(_READINESS.search(question) or _MAKE_PLAN.search(question))
+
+
+def _plan_own_check(plan: Plan, question: str, state: ConversationState) -> None:
+    """The readiness check or the plan; both need the head count, to know COR or SECOR."""
+    if state.workers is None:
+        plan.ask_for_workers = True
+        return
+    args: dict = {"jurisdiction": state.jurisdiction, "workers": state.workers}
+    for slot in ("subcontractors", "public_contracts"):
+        if getattr(state, slot):
+            args[slot] = True
+    if state.industry:
+        args["industry"] = state.industry
+    if _MAKE_PLAN.search(question):
+        # The plan's first step is the program choice, so the eligibility card would repeat it.
+        plan.tools[:] = [t for t in plan.tools if t[0] != "check_eligibility"]
+        plan.tools.append(("certification_plan", args))
+    else:
+        plan.tools.append(("readiness_check", args))

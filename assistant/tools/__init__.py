@@ -10,23 +10,44 @@ returns a pydantic model (call ``.model_dump(mode="json")`` for a JSON-ready dic
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
 from langchain_core.tools import StructuredTool
 from pydantic import BaseModel, Field
 
-from assistant.tools.costs import CostComparison, CostLine, compare_costs
-from assistant.tools.eligibility import (
-    EligibilityResult,
-    NextStep,
-    Notice,
-    Reason,
-    check_eligibility,
-)
-from assistant.tools.incentives import IncentiveResult, Step, estimate_incentive
-from assistant.tools.schedule import ScheduleEntry, ScheduleResult, audit_schedule
-from assistant.tools.scoring import AuditScoreResult, ElementScore, score_audit
+from assistant.tools import costs, eligibility, incentives, schedule, scoring
+from assistant.tools.costs import CostComparison, CostLine
+from assistant.tools.eligibility import EligibilityResult, NextStep, Notice, Reason
+from assistant.tools.incentives import IncentiveResult, Step
+from assistant.tools.schedule import ScheduleEntry, ScheduleResult
+from assistant.tools.scoring import AuditScoreResult, ElementScore
+
+
+def _names_broken_rules(func: Callable[..., BaseModel]) -> Callable[..., BaseModel]:
+    """The tool, whose result also warns when it was decided from the last good rules."""
+
+    @functools.wraps(func)
+    def run(*args: Any, **kwargs: Any) -> BaseModel:
+        from assistant.rules_store import rules_problem_notice, served_rules
+
+        result = func(*args, **kwargs)
+        served = served_rules()
+        text = rules_problem_notice(served)
+        if text is not None:
+            notice = Notice(kind="broken_rules", text=text, sources=[str(served.folder)])
+            result.warnings.insert(0, notice)  # type: ignore[attr-defined]
+        return result
+
+    return run
+
+
+check_eligibility = _names_broken_rules(eligibility.check_eligibility)
+score_audit = _names_broken_rules(scoring.score_audit)
+estimate_incentive = _names_broken_rules(incentives.estimate_incentive)
+audit_schedule = _names_broken_rules(schedule.audit_schedule)
+compare_costs = _names_broken_rules(costs.compare_costs)
 
 TOOL_FUNCTIONS: dict[str, Callable[..., BaseModel]] = {
     "check_eligibility": check_eligibility,

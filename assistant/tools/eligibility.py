@@ -45,6 +45,7 @@ NoticeKind = Literal[
     "low_confidence",
     "no_program",
     "not_found",
+    "broken_rules",  # a rules file is broken: the result comes from the last good copy
 ]
 
 # Payroll hours above this are not a small business's figure (1,000,000 FTEs x 2,080 hours).
