@@ -6,6 +6,7 @@ is a `ModelError` that names the fix.
 
 from __future__ import annotations
 
+import sys
 import threading
 from functools import lru_cache
 from pathlib import Path
@@ -45,29 +46,95 @@ def resolve_model_path(configured: str | None) -> Path:
 
 
 class Embedder:
-    """A loaded sentence-transformers model with normalized output (cosine = dot product)."""
+    """The packaged model with normalized output (cosine = dot product), on one of two engines.
 
-    def __init__(self, path: Path) -> None:
-        from sentence_transformers import SentenceTransformer
-        from transformers.utils import logging as hf_logging
+    With a ``cache_dir`` it embeds with the ONNX export (`assistant.onnx_embedder`): no torch
+    on the question path. The export is made on first use when the file is missing or was made
+    from other model files, and said so on stderr; when it cannot be made (no torch, a
+    read-only data dir), sentence-transformers embeds instead and stderr says that too. With
+    no ``cache_dir``, sentence-transformers always embeds (the reference the ONNX path is
+    tested against).
+    """
 
-        hf_logging.disable_progress_bar()  # its "Loading weights" bar is noise on every start
-        hf_logging.set_verbosity_error()
-
-        try:
-            self._model = SentenceTransformer(str(path), device="cpu")
-        except Exception as exc:  # a corrupt folder fails in many library-specific ways
-            raise ModelError(f"cannot load the embedding model from {path}: {exc}") from exc
+    def __init__(self, path: Path, cache_dir: Path | None = None) -> None:
         self.path = path
         self.model_id = path.name if path.name != "model" else DEFAULT_MODEL_NAME
+        self.cache_dir = cache_dir
+        self._onnx: Any = None
+        self._onnx_failed = cache_dir is None
+        self._model: Any = None
+        self._batch_threads = 1
         self._lock = threading.Lock()  # torch on 2 cores: concurrent encodes only thrash
-        import torch
+        self._load_lock = threading.Lock()
 
-        self._batch_threads = torch.get_num_threads()
+    @property
+    def engine(self) -> str:
+        """ "onnx" or "sentence-transformers": what the next `embed` call runs on."""
+        return "onnx" if self._onnx_engine() is not None else "sentence-transformers"
+
+    def _onnx_engine(self) -> Any:
+        if self._onnx is not None or self._onnx_failed:
+            return self._onnx
+        with self._load_lock:
+            if self._onnx is None and not self._onnx_failed:
+                self._onnx = self._open_onnx()
+                self._onnx_failed = self._onnx is None
+        return self._onnx
+
+    def _open_onnx(self) -> Any:
+        from assistant.onnx_embedder import OnnxEmbedder, export_onnx, onnx_file
+
+        assert self.cache_dir is not None
+        target = onnx_file(self.cache_dir, self.path)
+        if target.is_file():
+            try:
+                return OnnxEmbedder(target, self.path)
+            except Exception as exc:  # onnxruntime's errors for a damaged file vary by version
+                print(
+                    f"the ONNX question model {target} is damaged ({exc}): rebuilding it",
+                    file=sys.stderr,
+                )
+        else:
+            print(f"exporting the embedding model to ONNX, once: {target}", file=sys.stderr)
+        try:
+            return OnnxEmbedder(export_onnx(self.path, target), self.path)
+        except Exception as exc:  # no torch, a read-only data dir, an exporter failure
+            print(
+                f"cannot use the ONNX question model ({exc}): embedding with "
+                "sentence-transformers (slower start-up)",
+                file=sys.stderr,
+            )
+            return None
+
+    def _sentence_transformer(self) -> Any:
+        with self._load_lock:
+            if self._model is None:
+                import torch
+                from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as hf_logging
+
+                hf_logging.disable_progress_bar()  # its "Loading weights" bar is start-up noise
+                hf_logging.set_verbosity_error()
+                try:
+                    self._model = SentenceTransformer(str(self.path), device="cpu")
+                except Exception as exc:  # a corrupt folder fails in many library-specific ways
+                    raise ModelError(
+                        f"cannot load the embedding model from {self.path}: {exc}"
+                    ) from exc
+                self._batch_threads = torch.get_num_threads()
+        return self._model
 
     def embed(self, texts: list[str], batch_size: int = 32) -> list[list[float]]:
         if not texts:
             return []
+        onnx = self._onnx_engine()
+        if onnx is not None:
+            return onnx.embed(list(texts)).tolist()
+        return self.embed_with_torch(texts, batch_size)
+
+    def embed_with_torch(self, texts: list[str], batch_size: int = 32) -> list[list[float]]:
+        """sentence-transformers' own vectors (imports torch): the fallback and the reference."""
+        model = self._sentence_transformer()
         import torch
 
         # One thread for a short query: on a shared 2-core machine, two torch threads fighting
@@ -76,8 +143,8 @@ class Embedder:
         with self._lock:
             if torch.get_num_threads() != threads:
                 torch.set_num_threads(threads)
-            vectors = self._model.encode(
-                texts,
+            vectors = model.encode(
+                list(texts),
                 batch_size=batch_size,
                 normalize_embeddings=True,
                 convert_to_numpy=True,
@@ -90,9 +157,14 @@ class Embedder:
 
 
 @lru_cache(maxsize=4)
-def load_embedder(configured: str | None = None) -> Embedder:
-    """Load a model once per process (about 4 s for the import, 0.15 s for the weights)."""
-    return Embedder(resolve_model_path(configured))
+def load_embedder(configured: str | None = None, cache_dir: Path | None = None) -> Embedder:
+    """The model for a configuration, once per process; ``cache_dir`` (the data dir's cache
+    folder) holds its ONNX export. Without one, sentence-transformers embeds.
+
+    Raises:
+        ModelError: the model folder is missing or holds no model.
+    """
+    return Embedder(resolve_model_path(configured), cache_dir)
 
 
 def chroma_embedding_function(embedder: Embedder) -> Any:

@@ -1,0 +1,209 @@
+"""The question path's embedder: the packaged MiniLM exported to ONNX, run with onnxruntime.
+
+Importing torch and sentence-transformers costs seconds and hundreds of MB; one question needs
+one forward pass of a 6-layer model over a dozen tokens. So the model is exported once (at
+ingest, or on first use when the file is missing) with ``torch.onnx.export`` into the data dir,
+keyed by a hash of the model's weights and configuration, and questions are embedded with
+onnxruntime and the model's own ``tokenizer.json``: the same token ids, the same mean pooling
+over the attention mask and the same L2 normalisation as sentence-transformers.
+
+Nothing here imports torch, transformers or sentence-transformers except `export_onnx`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import threading
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+# The files whose bytes decide the vectors: weights, architecture, tokenizer, pooling, length.
+HASHED_FILES = (
+    "model.safetensors",
+    "config.json",
+    "tokenizer.json",
+    "sentence_bert_config.json",
+    "1_Pooling/config.json",
+)
+# sentence-transformers' own default when the model folder does not set max_seq_length.
+DEFAULT_MAX_SEQ_LENGTH = 256
+INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
+# Version of the export recipe below: a change to it must not reuse an older file.
+EXPORT_RECIPE = "torch.onnx-legacy-opset17-v1"
+OPSET = 17
+# Texts per forward pass, sorted by length first (as sentence-transformers does) so a batch
+# pads to similar lengths.
+BATCH_SIZE = 32
+# A short query runs on one thread: on the shared 2-core machine two threads fighting another
+# process were measured 10 times slower per query than one (see embeddings.py); a batch of
+# passages at ingest uses every core.
+QUERY_TEXTS = 4
+
+
+def model_hash(model_path: Path) -> str:
+    """A short hash of the model files that decide its vectors, and of the export recipe.
+
+    Example:
+        >>> len(model_hash(default_model_path()))
+        16
+    """
+    digest = hashlib.sha256(EXPORT_RECIPE.encode())
+    for name in HASHED_FILES:
+        file = model_path / name
+        digest.update(name.encode())
+        if file.is_file():
+            with file.open("rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
+    return digest.hexdigest()[:16]
+
+
+def onnx_file(cache_dir: Path, model_path: Path) -> Path:
+    """Where the exported model for ``model_path`` lives inside ``cache_dir``."""
+    return cache_dir / "onnx" / f"minilm-{model_hash(model_path)}.onnx"
+
+
+def max_seq_length(model_path: Path) -> int:
+    """The token limit sentence-transformers applies (its config, not the tokenizer's 128)."""
+    try:
+        config = json.loads((model_path / "sentence_bert_config.json").read_text("utf-8"))
+        return int(config.get("max_seq_length") or DEFAULT_MAX_SEQ_LENGTH)
+    except (OSError, ValueError):
+        return DEFAULT_MAX_SEQ_LENGTH
+
+
+def export_onnx(model_path: Path, target: Path) -> Path:
+    """Export the transformer of ``model_path`` to ``target`` (atomically); imports torch.
+
+    The graph returns the token embeddings; pooling and normalisation run in numpy, so the
+    exported file is the plain BERT encoder with dynamic batch and sequence axes.
+
+    Raises:
+        OSError: the data dir cannot be written.
+    """
+    import torch
+    from transformers import AutoModel
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()
+    bert = AutoModel.from_pretrained(str(model_path), local_files_only=True).eval()
+
+    class TokenEmbeddings(torch.nn.Module):
+        """The encoder with positional inputs (the tracer cannot pass keywords) and one output."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.bert = bert
+
+        def forward(self, input_ids, attention_mask, token_type_ids):  # noqa: ANN001
+            out = self.bert(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            )
+            return out.last_hidden_state
+
+    # Two rows, one padded: a trace of an all-ones mask could let the library drop the mask.
+    dummy = (
+        torch.tensor([[101, 7592, 2088, 102], [101, 7592, 102, 0]], dtype=torch.long),
+        torch.tensor([[1, 1, 1, 1], [1, 1, 1, 0]], dtype=torch.long),
+        torch.zeros((2, 4), dtype=torch.long),
+    )
+    axes = {name: {0: "batch", 1: "sequence"} for name in INPUT_NAMES}
+    axes["token_embeddings"] = {0: "batch", 1: "sequence"}
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=target.name + ".", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    try:
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # tracer notes about constants the encoder never varies
+            torch.onnx.export(
+                TokenEmbeddings().eval(),
+                dummy,
+                tmp,
+                input_names=list(INPUT_NAMES),
+                output_names=["token_embeddings"],
+                dynamic_axes=axes,
+                opset_version=OPSET,
+                dynamo=False,  # the dynamo exporter needs onnxscript, which is not installed
+            )
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def mean_pool(token_embeddings: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
+    """sentence-transformers' mean pooling then L2 normalisation, in float32.
+
+    Example:
+        >>> tokens = np.array([[[1.0, 0.0], [3.0, 4.0], [9.0, 9.0]]], dtype=np.float32)
+        >>> mean_pool(tokens, np.array([[1, 1, 0]])).round(3).tolist()
+        [[0.707, 0.707]]
+    """
+    mask = attention_mask[..., None].astype(np.float32)
+    summed = (token_embeddings * mask).sum(axis=1)
+    pooled = summed / np.clip(mask.sum(axis=1), 1e-9, None)
+    norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+    return pooled / np.clip(norms, 1e-12, None)
+
+
+class OnnxEmbedder:
+    """The exported MiniLM with its own tokenizer: normalized 384-d vectors, no torch."""
+
+    def __init__(self, onnx_path: Path, model_path: Path) -> None:
+        from tokenizers import Tokenizer
+
+        self.onnx_path = onnx_path
+        self.model_path = model_path
+        self._tokenizer = Tokenizer.from_file(str(model_path / "tokenizer.json"))
+        self._tokenizer.enable_truncation(max_seq_length(model_path))
+        self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # to the batch's longest
+        self._sessions: dict[int, Any] = {}
+        self._lock = threading.Lock()
+        self._session(1)  # a damaged file fails here, where the caller can rebuild it
+
+    def _session(self, threads: int) -> Any:
+        """One onnxruntime session per thread count (run() is thread-safe, so no lock)."""
+        with self._lock:
+            session = self._sessions.get(threads)
+            if session is None:
+                import onnxruntime as ort
+
+                options = ort.SessionOptions()
+                options.intra_op_num_threads = threads
+                options.inter_op_num_threads = 1
+                options.log_severity_level = 3  # warnings about unused initializers are noise
+                session = ort.InferenceSession(
+                    str(self.onnx_path), options, providers=["CPUExecutionProvider"]
+                )
+                self._sessions[threads] = session
+            return session
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Normalized vectors, one row per text, in the order given."""
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        threads = 1 if len(texts) <= QUERY_TEXTS else (os.cpu_count() or 1)
+        session = self._session(threads)
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        out: list[np.ndarray] = [np.empty(0)] * len(texts)
+        for start in range(0, len(order), BATCH_SIZE):
+            batch = order[start : start + BATCH_SIZE]
+            encodings = self._tokenizer.encode_batch([texts[i] for i in batch])
+            feeds = {
+                "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
+                "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
+                "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
+            }
+            (tokens,) = session.run(None, feeds)
+            for row, i in zip(mean_pool(tokens, feeds["attention_mask"]), batch, strict=True):
+                out[i] = row
+        return np.stack(out).astype(np.float32)
