@@ -951,6 +951,11 @@ def _plan_own_check(plan: Plan, question: str, state: ConversationState) -> None
     """The readiness check or the plan; both need the head count, to know COR or SECOR."""
     if state.workers is None:
         plan.ask_for_workers = True
+        plan.act, plan.retrieve = "ask", False
+        plan.reply = (
+            "How many people work for you, counting owners? The readiness check and the plan "
+            "depend on whether COR or SECOR fits."
+        )
         return
     args: dict = {"jurisdiction": state.jurisdiction, "workers": state.workers}
     for slot in ("subcontractors", "public_contracts"):

@@ -53,7 +53,7 @@ from assistant.errors import CorguideError, InputError
 from assistant.feedback import append_vote
 from assistant.jurisdictions import JURISDICTIONS, NAMES, parse_amount, parse_workers
 from assistant.settings import Settings, get_settings
-from ui import render
+from ui import plan_tab, readiness_tab, render
 
 log = logging.getLogger("corguide.ui")
 
@@ -760,6 +760,9 @@ def build_app(assistant: Any = None, settings: Settings | None = None) -> gr.Blo
                         d_go = gr.Button("Lay out the audits", variant="primary", elem_id="cg-d-go")
                     with gr.Column(scale=2):
                         d_out = gr.Markdown("", elem_id="cg-d-out")
+                # Issue 15: the readiness check and the plan, each in its own module.
+                readiness_tab.build(panel_fields, settings.data_dir)
+                plan_tab.build(panel_fields)
 
         # -- events ---------------------------------------------------------------------------
         chat_inputs = [box, chatbot, conv_state, answer_log, *panel_fields]

@@ -22,7 +22,6 @@ import os
 import platform
 import resource
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -34,11 +33,26 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from assistant.evals.bench_load import ui_load
 from assistant.evals.metrics import percentile
 from assistant.settings import PROJECT_ROOT, Settings, get_settings
 
+__all__ = ["bench_questions", "machine", "run_bench", "ui_load"]
+
 COLD_QUESTION = "I have 8 workers in Alberta. Which program fits me?"
-UI_JURISDICTIONS = ("AB", "BC", "SK", "MB", "ON", "NS", "YT", None)
+# New processes timed per figure (the median is reported): one run on a shared machine is noise.
+COLD_RUNS = 3
+# The floor of a cold `corguide ask`: the vector store's own import, the least a process that
+# searches the index must pay.
+IMPORT_FLOOR = ("python -c 'import chromadb'", "import chromadb")
+# Issue 18 item 5: memory must level off over at least this many chat answers.
+LOAD_ANSWERS = 3000
+QUESTION_MIX = (
+    "every item of evals/datasets/*.jsonl (a conversation's last turn), in file order, "
+    "cycled; provinces AB, BC, SK, MB, ON, NS, YT and none in turn"
+)
+README_START = "<!-- bench:start -->"
+README_END = "<!-- bench:end -->"
 
 
 def machine() -> dict[str, Any]:
@@ -70,16 +84,23 @@ def machine() -> dict[str, Any]:
         "sentence_transformers": version("sentence-transformers"),
         "chromadb": version("chromadb"),
         "gradio": version("gradio"),
+        "onnxruntime": version("onnxruntime"),
     }
 
 
 def bench_questions(n: int) -> list[str]:
     """``n`` questions from the gold datasets (each item's last turn), cycled as needed."""
+
+    pool = eval_pool()
+    return [pool[i % len(pool)] for i in range(n)]
+
+
+def eval_pool() -> list[str]:
+    """Each eval item's last message, every dataset, in file order (the bench's question mix)."""
     from assistant.evals.dataset import dataset_files, load_datasets
 
     items = load_datasets(dataset_files(None, PROJECT_ROOT / "evals" / "datasets"))
-    pool = [x.item.messages[-1] for x in items]
-    return [pool[i % len(pool)] for i in range(n)]
+    return [x.item.messages[-1] for x in items]
 
 
 def _stats(values_ms: list[float]) -> dict[str, float | None]:
@@ -106,27 +127,55 @@ def _corguide_command() -> list[str]:
     return [sys.executable, "-c", "from assistant.cli import main; main()"]
 
 
-def cold_start(data_dir: Path, question: str = COLD_QUESTION) -> dict[str, Any]:
-    """Seconds from launching ``corguide ask --json`` to its first answer line."""
-    env = dict(os.environ, CORGUIDE_DATA_DIR=str(data_dir))
+def _timed_process(command: list[str], env: dict[str, str]) -> dict[str, Any]:
+    """Seconds from launch to the first line on stdout (or to exit), and the peak memory."""
     started = time.perf_counter()
     proc = subprocess.Popen(
-        [*_corguide_command(), "ask", "--json", question],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
     )
     peak = _watch_rss(proc.pid)
     first = proc.stdout.readline() if proc.stdout else ""
+    if not first:
+        proc.wait(timeout=300)
     seconds = time.perf_counter() - started
-    _, err = proc.communicate(timeout=120)
-    ok = proc.returncode == 0 and first.startswith("{")
+    _, err = proc.communicate(timeout=300)
+    return {
+        "seconds": seconds,
+        "first": first,
+        "returncode": proc.returncode,
+        "peak_rss_mb": peak.result(),
+        "err": err,
+    }
+
+
+def cold_start(data_dir: Path, question: str = COLD_QUESTION) -> dict[str, Any]:
+    """A fresh ``corguide ask --json`` process, launch to its first answer line, against its
+    floor: a fresh ``python -c "import chromadb"``, timed alternately, ``COLD_RUNS`` each."""
+    env = dict(os.environ, CORGUIDE_DATA_DIR=str(data_dir))
+    asks: list[dict[str, Any]] = []
+    floors: list[dict[str, Any]] = []
+    for _ in range(COLD_RUNS):
+        floors.append(_timed_process([sys.executable, "-c", IMPORT_FLOOR[1] + "; print(1)"], env))
+        asks.append(_timed_process([*_corguide_command(), "ask", "--json", question], env))
+    ok = all(a["returncode"] == 0 and a["first"].startswith("{") for a in asks)
+    seconds = percentile([a["seconds"] for a in asks], 50)
+    floor = percentile([f["seconds"] for f in floors], 50)
+    peak = max(a["peak_rss_mb"] for a in asks)
+    floor_peak = max(f["peak_rss_mb"] for f in floors)
+    failed = next((a for a in asks if a["returncode"] != 0), None)
     return {
         "seconds": round(seconds, 2),
+        "runs": [round(a["seconds"], 2) for a in asks],
+        "floor_command": IMPORT_FLOOR[0],
+        "floor_seconds": round(floor, 2),
+        "ratio_to_floor": round(seconds / floor, 2) if floor else None,
         "ok": ok,
-        "peak_rss_mb": peak.result(),
-        "error": None if ok else (err.strip().splitlines() or ["no output"])[-1][:300],
+        "peak_rss_mb": peak,
+        "floor_peak_rss_mb": floor_peak,
+        "memory_ratio_to_floor": round(peak / floor_peak, 2) if floor_peak else None,
+        "error": None
+        if ok
+        else ((failed or asks[0])["err"].strip().splitlines() or ["no output"])[-1][:300],
     }
 
 
@@ -168,7 +217,8 @@ def ingest_figures(settings: Settings, log: Callable[[str], None]) -> dict[str, 
     from assistant.embeddings import load_embedder
     from assistant.ingest import ingest
 
-    embedder = load_embedder(settings.embedding_model)  # loaded first: not part of either rate
+    # The engine ingest uses (loaded, and exported when missing, first: not part of either rate).
+    embedder = load_embedder(settings.embedding_model, settings.data_dir / "cache")
     texts = [c.embedding_text() for c in load_corpus(settings.corpus_dir)]
     embedder.embed(texts[:8])  # warm-up
     log(f"raw embedding of {len(texts)} chunks ...")
@@ -218,131 +268,27 @@ def warm_latency(assistant: Any, questions: list[str]) -> dict[str, Any]:
     return {"answer": answer_stats, "floor": floor_stats, "p50_ratio_to_floor": ratio}
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def ratios(f: dict[str, Any]) -> dict[str, float | None]:
+    """Every headline figure over its floor from the same run (1.0 is the floor itself)."""
+    cold, warm, ing, ui = f["cold_start"], f["warm"], f["ingest"], f["ui_load"]
 
+    def over(a: float | None, b: float | None) -> float | None:
+        return round(a / b, 2) if a is not None and b else None
 
-class _SelfRssSampler:
-    """This process's resident set, sampled every ``interval`` seconds in a thread.
-
-    ``mark()`` records the current figure (the end of warm-up); growth is measured from it.
-    """
-
-    def __init__(self, interval: float = 0.5) -> None:
-        import psutil
-
-        self._process = psutil.Process()
-        self._interval = interval
-        self._stop = threading.Event()
-        self.start_mb = self._now()
-        self.peak_mb = self.start_mb
-        self.mark_mb: float | None = None
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _now(self) -> float:
-        return round(self._process.memory_info().rss / 2**20, 1)
-
-    def _run(self) -> None:
-        while not self._stop.wait(self._interval):
-            self.peak_mb = max(self.peak_mb, self._now())
-
-    def mark(self) -> None:
-        self.mark_mb = self._now()
-
-    def stop(self) -> dict[str, float | None]:
-        self._stop.set()
-        self._thread.join(timeout=5)
-        end = self._now()
-        self.peak_mb = max(self.peak_mb, end)
-        base = self.mark_mb if self.mark_mb is not None else self.start_mb
-        return {
-            "rss_start_mb": self.start_mb,
-            "rss_after_warmup_mb": self.mark_mb,
-            "rss_end_mb": end,
-            "rss_peak_mb": self.peak_mb,
-            "rss_growth_after_warmup_mb": round(end - base, 1),
-        }
-
-
-def ui_load(
-    assistant: Any,
-    questions: list[str],
-    *,
-    clients: int,
-    seconds: float,
-    warmup_seconds: float = 10.0,
-) -> dict[str, Any]:
-    """``clients`` concurrent gradio_client users asking for ``seconds`` (loopback only).
-
-    Memory (this process's resident set, which serves the app) is recorded at the start, after
-    ``warmup_seconds`` of load, at the peak and at the end.
-    """
-    try:
-        from gradio_client import Client
-
-        from ui.app import build_app
-    except ImportError as exc:
-        return {"p95_ms": None, "reason": f"the UI cannot be imported ({exc})"}
-    demo = build_app(assistant, assistant.settings)
-    port = _free_port()
-    demo.launch(
-        server_name="127.0.0.1",
-        server_port=port,
-        prevent_thread_lock=True,
-        quiet=True,
-        ssr_mode=False,
-        share=False,
+    # 16 answers at once on N cores cannot finish sooner than 16 / N warm answers in a row.
+    ui_floor = (
+        warm["answer"]["p50_ms"] * ui["clients"] / (f["machine"]["cores"] or 1)
+        if ui.get("clients") and warm["answer"]["p50_ms"]
+        else None
     )
-    url = f"http://127.0.0.1:{port}/"
-    latencies: list[float] = []
-    errors: list[str] = []
-    lock = threading.Lock()
-    try:
-        users = [Client(url, verbose=False, analytics_enabled=False) for _ in range(clients)]
-        deadline = time.perf_counter() + seconds
-
-        def user(n: int) -> None:
-            i = n
-            while time.perf_counter() < deadline:
-                q = questions[i % len(questions)]
-                code = UI_JURISDICTIONS[i % len(UI_JURISDICTIONS)]
-                i += clients
-                started = time.perf_counter()
-                try:
-                    users[n].predict(q, code, None, False, False, api_name="/chat")
-                except Exception as exc:  # counted, not fatal: the figure is the error rate
-                    with lock:
-                        errors.append(f"{type(exc).__name__}: {str(exc)[:120]}")
-                    continue
-                with lock:
-                    latencies.append((time.perf_counter() - started) * 1000)
-
-        threads = [threading.Thread(target=user, args=(n,), daemon=True) for n in range(clients)]
-        rss = _SelfRssSampler()
-        started = time.perf_counter()
-        for t in threads:
-            t.start()
-        time.sleep(min(warmup_seconds, seconds / 2))
-        rss.mark()
-        for t in threads:
-            t.join(timeout=seconds + 120)
-        wall = time.perf_counter() - started
-        memory = rss.stop()
-    finally:
-        demo.close()
-    stats = _stats(latencies)
     return {
-        **stats,
-        "clients": clients,
-        "seconds": round(wall, 1),
-        "answers": len(latencies),
-        "answers_per_second": round(len(latencies) / wall, 2) if wall else None,
-        "errors": len(errors),
-        "error_examples": sorted(set(errors))[:3],
-        **memory,
+        "cold_ask_vs_import_chromadb": cold.get("ratio_to_floor"),
+        "ask_peak_memory_vs_import_chromadb": cold.get("memory_ratio_to_floor"),
+        "warm_p50_vs_embed_and_search": over(warm["answer"]["p50_ms"], warm["floor"]["p50_ms"]),
+        "warm_p95_vs_embed_and_search": over(warm["answer"]["p95_ms"], warm["floor"]["p95_ms"]),
+        "ingest_rate_vs_raw_embedding": ing.get("ratio_to_raw_embedding"),
+        "chat_p95_vs_queue_floor": over(ui.get("p95_ms"), ui_floor),
+        "chat_queue_floor_ms": round(ui_floor, 1) if ui_floor else None,
     }
 
 
@@ -353,9 +299,12 @@ def run_bench(
     load_seconds: float = 60.0,
     clients: int = 16,
     ui: bool = True,
+    answers: int = LOAD_ANSWERS,
+    readme: Path | None = PROJECT_ROOT / "README.md",
     log: Callable[[str], None] = print,
 ) -> dict[str, Any]:
-    """Run every measurement in a temporary data folder and write ``out`` (bench.json)."""
+    """Run every measurement in a temporary data folder; write ``out`` (bench.json) and the
+    README's Performance table."""
     from assistant.chain import Assistant
 
     base = get_settings()
@@ -367,82 +316,131 @@ def run_bench(
         figures: dict[str, Any] = {
             "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
             "machine": machine(),
+            "command": "corguide bench",
+            "question_mix": QUESTION_MIX,
         }
         figures["ingest"] = ingest_figures(settings, log)
-        log("cold start: a fresh `corguide ask` process ...")
+        log(f"cold start: {COLD_RUNS} fresh `corguide ask` processes and their floor ...")
         figures["cold_start"] = cold_start(tmp)
         assistant = Assistant.load(settings)
         asked = bench_questions(questions)
         log(f"warm latency over {len(asked)} questions ...")
         figures["warm"] = warm_latency(assistant, asked)
         if ui:
-            log(f"UI load: {clients} clients for {load_seconds:g} s ...")
-            figures["ui_load"] = ui_load(assistant, asked, clients=clients, seconds=load_seconds)
+            mix = bench_questions(len(eval_pool()))
+            log(f"chat load: {clients} clients, {answers} answers, a rebuild midway ...")
+            figures["ui_load"] = ui_load(
+                assistant, mix, clients=clients, seconds=load_seconds, answers=answers, rebuild=True
+            )
         else:
             figures["ui_load"] = {"p95_ms": None, "reason": "skipped (--skip-ui)"}
         figures["peak_rss_mb"] = {
             "bench_process": _peak_rss_mb(resource.RUSAGE_SELF),
             "cold_start_process": figures["cold_start"]["peak_rss_mb"],
         }
+        figures["ratios"] = ratios(figures)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+    if readme is not None and readme.is_file():
+        write_readme_table(readme, markdown_table(figures))
     return figures
+
+
+def write_readme_table(readme: Path, table: str) -> None:
+    """Replace the text between the README's two bench markers with ``table``."""
+    text = readme.read_text(encoding="utf-8")
+    start, end = text.find(README_START), text.find(README_END)
+    if start < 0 or end < start:
+        return  # no markers: the README is someone else's to edit
+    readme.write_text(
+        text[: start + len(README_START)] + "\n" + table + "\n" + text[end:], encoding="utf-8"
+    )
+
+
+def _row_cold(f: dict[str, Any]) -> list[tuple[str, str, str]]:
+    cold, r = f["cold_start"], f["ratios"]
+    return [
+        (
+            f"Cold `corguide ask` to its answer (median of {COLD_RUNS})",
+            f"{cold['seconds']} s",
+            f"{r['cold_ask_vs_import_chromadb']}x `{cold['floor_command']}` "
+            f"({cold['floor_seconds']} s)",
+        ),
+        (
+            "Peak memory of that `corguide ask`",
+            f"{cold['peak_rss_mb']} MB",
+            f"{r['ask_peak_memory_vs_import_chromadb']}x the import's "
+            f"{cold['floor_peak_rss_mb']} MB",
+        ),
+    ]
+
+
+def _row_warm(f: dict[str, Any]) -> list[tuple[str, str, str]]:
+    warm, r = f["warm"], f["ratios"]
+    a, fl = warm["answer"], warm["floor"]
+    return [
+        (
+            f"Warm answer p50 / p95 ({a['n']} eval questions)",
+            f"{a['p50_ms']} / {a['p95_ms']} ms",
+            f"{r['warm_p50_vs_embed_and_search']}x / {r['warm_p95_vs_embed_and_search']}x "
+            f"embed + search ({fl['p50_ms']} / {fl['p95_ms']} ms)",
+        )
+    ]
+
+
+def _row_ingest(f: dict[str, Any]) -> list[tuple[str, str, str]]:
+    ing = f["ingest"]
+    return [
+        (
+            f"Full ingest ({ing['chunks']} chunks, their questions and sentences)",
+            f"{ing['full_seconds']} s",
+            f"{ing['ratio_to_raw_embedding']}x the raw embedding rate of the chunks "
+            f"({ing['raw_embed_chunks_per_second']} chunks/s)",
+        ),
+        (
+            "No-change re-ingest",
+            f"{ing['no_change_reingest_seconds']} s",
+            f"{ing['no_change_reingest_embedded']} chunks embedded",
+        ),
+    ]
+
+
+def _row_ui(f: dict[str, Any]) -> list[tuple[str, str, str]]:
+    ui, r = f["ui_load"], f["ratios"]
+    if ui.get("p95_ms") is None:
+        return [("Chat under concurrent clients", "not measured", str(ui.get("reason")))]
+    rebuild = ui.get("rebuild") or {}
+    return [
+        (
+            f"Chat, {ui['clients']} clients on loopback: p50 / p95 ({ui['answers']} answers "
+            f"in {ui['seconds']} s)",
+            f"{ui['p50_ms']} / {ui['p95_ms']} ms, {ui['answers_per_second']} answers/s, "
+            f"{ui['errors']} errors",
+            f"p95 {r['chat_p95_vs_queue_floor']}x the queue floor ({r['chat_queue_floor_ms']} ms:"
+            f" warm p50 x {ui['clients']} / {f['machine']['cores']} cores)",
+        ),
+        (
+            "Chat server memory: start / after warm-up / end",
+            f"{ui['rss_start_mb']} / {ui['rss_after_warmup_mb']} / {ui['rss_end_mb']} MB",
+            f"{ui['rss_growth_after_warmup_mb']:+} MB after warm-up; a `corguide ingest "
+            f"--rebuild` ran meanwhile ({rebuild.get('seconds')} s, ok: {rebuild.get('ok')})",
+        ),
+    ]
 
 
 def markdown_table(f: dict[str, Any]) -> str:
     """The README's Performance table, from bench.json's figures."""
-    m, ing, warm, ui = f["machine"], f["ingest"], f["warm"], f["ui_load"]
-    rows = [
-        ("Cold start to first answer (`corguide ask`)", f"{f['cold_start']['seconds']} s"),
-        (
-            "Warm answer latency p50 / p95",
-            f"{warm['answer']['p50_ms']} / {warm['answer']['p95_ms']} ms",
-        ),
-        (
-            "Floor: query embedding + vector search p50 / p95",
-            f"{warm['floor']['p50_ms']} / {warm['floor']['p95_ms']} ms",
-        ),
-        ("Answer p50 / floor p50", f"{warm['p50_ratio_to_floor']}x"),
-        (
-            f"Full ingest ({ing['chunks']} chunks)",
-            f"{ing['full_seconds']} s, {ing['chunks_per_second']} chunks/s",
-        ),
-        (
-            "Raw embedding throughput (same texts)",
-            f"{ing['raw_embed_chunks_per_second']} chunks/s "
-            f"(ingest at {ing['ratio_to_raw_embedding']}x of it)",
-        ),
-        (
-            "No-change re-ingest",
-            f"{ing['no_change_reingest_seconds']} s "
-            f"({ing['no_change_reingest_embedded']} chunks embedded)",
-        ),
-        (
-            "Peak memory: `corguide ask` process / bench process (assistant + UI under load)",
-            f"{f['peak_rss_mb']['cold_start_process']} / {f['peak_rss_mb']['bench_process']} MB",
-        ),
+    m = f["machine"]
+    rows = [*_row_cold(f), *_row_warm(f), *_row_ingest(f), *_row_ui(f)]
+    lines = [
+        "| measure | value | against its floor (same run) |",
+        "|---|---|---|",
+        *(f"| {a} | {b} | {c} |" for a, b, c in rows),
+        "",
+        f"Measured {f['date']} with `{f.get('command', 'corguide bench')}` on {m['cpu']} "
+        f"({m['cores']} cores, {m['ram_gb']} GB RAM), {m['os']}, Python {m['python']}, "
+        f"onnxruntime {m.get('onnxruntime')}. Chat questions: {f.get('question_mix')}.",
     ]
-    if ui.get("p95_ms") is not None:
-        rows.append(
-            (
-                f"Chat UI, {ui['clients']} concurrent clients for {ui['seconds']} s: p50 / p95",
-                f"{ui['p50_ms']} / {ui['p95_ms']} ms, {ui['answers_per_second']} answers/s, "
-                f"{ui['errors']} errors"
-                + (
-                    f", memory {ui['rss_growth_after_warmup_mb']:+} MB after warm-up"
-                    if ui.get("rss_growth_after_warmup_mb") is not None
-                    else ""
-                ),
-            )
-        )
-    else:
-        rows.append(("Chat UI under concurrent clients", f"not measured: {ui.get('reason')}"))
-    lines = ["| measure | value |", "|---|---|", *(f"| {a} | {b} |" for a, b in rows)]
-    lines.append("")
-    lines.append(
-        f"Measured {f['date']} on {m['cpu']} ({m['cores']} cores, {m['ram_gb']} GB RAM), "
-        f"{m['os']}, Python {m['python']}, torch {m['torch']}."
-    )
     return "\n".join(lines)
