@@ -34,9 +34,8 @@ SECRET = "CANARY-7f3a9c-do-not-serve"
 # A valid value for every parameter, so each call reaches the code that uses the one under test.
 VALID = {
     "question": "What is SECOR?",
-    "answer": "an answer",
+    "answer_id": "not-an-answer-id",
     "vote": "up",
-    "citations": [],
     "jurisdiction": "AB",
     "workers": 8,
     "subcontractors": False,
@@ -152,7 +151,8 @@ def test_a_crafted_chat_history_cannot_pull_in_a_file(served, settings, tmp_path
         [{"role": "user", "content": file_message}],
     ]
     for history in histories:
-        stream = _queue_call(url, fn_index, ["What is SECOR?", history, {}, {}, None, "", 0, 0])
+        data = ["What is SECOR?", history, {}, {}, None, "", False, False, "", ""]
+        stream = _queue_call(url, fn_index, data)
         assert '"success":false' in stream.replace(" ", "") and SECRET not in stream
     copies = [
         p for p in Path(os.environ.get("GRADIO_TEMP_DIR", "/nonexistent")).rglob("*") if p.is_file()
@@ -284,8 +284,11 @@ def test_a_served_chat_keeps_its_files_in_the_data_dir(settings, built_index, tm
                 assert Path(path).resolve().is_relative_to(data.resolve()), path
 
             client = Client(url, verbose=False, analytics_enabled=False)
+            answer = client.predict(
+                "What is SECOR?", "AB", 8, False, False, None, None, api_name="/chat"
+            )
             for verdict in ("up", "down"):
-                client.predict("What is SECOR?", "An answer.", verdict, [], api_name="/vote")
+                client.predict(answer["answer_id"], verdict, api_name="/vote")
             feedback = data / "feedback.jsonl"
             assert stat.S_IMODE(feedback.stat().st_mode) == 0o600
             assert len(feedback.read_text().splitlines()) == 2
@@ -314,3 +317,230 @@ def test_readme_documents_the_dependency_audit():
     security = ROOT.joinpath("README.md").read_text(encoding="utf-8").split("## Security", 1)[1]
     # Documented, not run here: pip-audit needs its vulnerability database, which is online.
     assert "pip-audit" in security
+
+
+# ---- issue 18: votes, login back-off, monitoring, endpoint arguments ----------------------
+
+
+def _call(url: str, name: str, data: list) -> httpx.Response:
+    return httpx.post(url + f"gradio_api/call/{name}", json={"data": data}, timeout=30)
+
+
+def test_a_vote_is_only_for_an_answer_this_server_gave(client, served, settings):
+    """The issue's probe: a made-up id, a 1 MB field and a made-up citation store nothing; a
+    vote on a real answer stores the server's copy of it, whatever else the caller sends."""
+    url = served[0]
+    before = settings.feedback_path.read_bytes() if settings.feedback_path.exists() else b""
+    forged = ["What is SECOR?", "x" * 1_000_000, "up", [{"url": "file:///etc/passwd"}]]
+    refused = _call(url, "vote", forged)  # the old (question, answer, vote, citations) call
+    assert refused.status_code == 400 and "/vote takes 2 arguments" in refused.json()["error"]
+    for made_up in ("made-up-answer-id", "y" * 1_000_000):
+        with pytest.raises(Exception, match="no answer with that id|answer_id"):
+            client.predict(made_up, "up", api_name="/vote")
+    after = settings.feedback_path.read_bytes() if settings.feedback_path.exists() else b""
+    assert after == before
+
+    answer = client.predict("What is SECOR?", "AB", 8, False, False, None, None, api_name="/chat")
+    stored = client.predict(answer["answer_id"], "down", api_name="/vote")
+    assert (stored["question"], stored["answer"], stored["vote"]) == (
+        "What is SECOR?",
+        answer["answer"],
+        "down",
+    )
+    fields = ("n", "source", "section", "quote", "url")
+    assert stored["citations"] == [{k: c[k] for k in fields} for c in answer["citations"]]
+    assert read_last_vote(settings) == stored
+    assert b"/etc/passwd" not in settings.feedback_path.read_bytes()
+
+
+def read_last_vote(settings) -> dict:
+    from assistant.feedback import read_votes
+
+    return read_votes(settings.feedback_path)[-1].model_dump(mode="json")
+
+
+def test_votes_are_rate_limited_per_client(assistant, settings):
+    from assistant.feedback import VOTES_PER_WINDOW
+
+    demo = build_app(assistant, settings)  # its own limiter: other tests' votes do not count
+    port = _free_port()
+    demo.launch(**launch_options(port=port), prevent_thread_lock=True, quiet=True)
+    try:
+        client = Client(f"http://127.0.0.1:{port}/", verbose=False, analytics_enabled=False)
+        answer = client.predict("What is COR?", "BC", 8, False, False, None, None, api_name="/chat")
+        for _ in range(VOTES_PER_WINDOW):
+            client.predict(answer["answer_id"], "up", api_name="/vote")
+        with pytest.raises(Exception, match="too many votes"):
+            client.predict(answer["answer_id"], "up", api_name="/vote")
+    finally:
+        demo.close()
+
+
+@pytest.fixture
+def guarded(assistant, settings, monkeypatch) -> Iterator[tuple[str, object]]:
+    monkeypatch.setenv("CORGUIDE_AUTH", "owner:s3cret")
+    demo = build_app(assistant, settings)
+    port = _free_port()
+    demo.launch(**launch_options(port=port), prevent_thread_lock=True, quiet=True)
+    try:
+        yield f"http://127.0.0.1:{port}/", demo
+    finally:
+        demo.close()
+
+
+def _login(url: str, username: str, password: str) -> httpx.Response:
+    return httpx.post(url + "login", data={"username": username, "password": password}, timeout=10)
+
+
+def test_login_compares_user_names_exactly(guarded):
+    url, _ = guarded
+    for username, password in (("owner ", "s3cret"), (" owner", "s3cret"), ("owner", "s3cret ")):
+        assert _login(url, username, password).status_code == 400, (username, password)
+    assert _login(url, "owner", "s3cret").status_code == 200
+    check = launch_options()["auth"]
+    assert callable(check) and check("owner", "s3cret") and not check("Owner", "s3cret")
+
+
+def test_failed_logins_lock_the_client_out(guarded):
+    """The issue's 200 wrong logins: after the free tries, every attempt (even the right
+    password) is refused with 429 and a Retry-After, and the wait grows."""
+    from ui.server_guard import LOGIN_FREE_FAILURES
+
+    url, _ = guarded
+    codes = [_login(url, "owner", f"guess-{i}").status_code for i in range(LOGIN_FREE_FAILURES)]
+    assert codes == [400] * LOGIN_FREE_FAILURES
+    sixth = _login(url, "owner", "guess-6")
+    assert sixth.status_code == 400  # checked, and it starts the lockout
+    locked = _login(url, "owner", "s3cret")
+    assert locked.status_code == 429 and int(locked.headers["Retry-After"]) >= 1
+    assert "try again" in locked.json()["detail"]
+    for _ in range(20):
+        assert _login(url, "owner", "guess").status_code == 429
+
+
+def test_login_backoff_grows_and_a_success_resets_it():
+    from ui.server_guard import LOGIN_FREE_FAILURES, LOGIN_MAX_LOCKOUT_SECONDS, LoginBackoff
+
+    now = [0.0]
+    backoff = LoginBackoff(clock=lambda: now[0])
+    waits = []
+    for _ in range(LOGIN_FREE_FAILURES + 12):
+        backoff.failed("10.0.0.5")
+        waits.append(backoff.wait_seconds("10.0.0.5"))
+    assert waits[:LOGIN_FREE_FAILURES] == [0.0] * LOGIN_FREE_FAILURES
+    grown = waits[LOGIN_FREE_FAILURES:]
+    assert grown == sorted(grown) and grown[0] < grown[3] and grown[-1] == LOGIN_MAX_LOCKOUT_SECONDS
+    assert backoff.wait_seconds("10.0.0.6") == 0.0  # per client
+    backoff.succeeded("10.0.0.5")
+    assert backoff.wait_seconds("10.0.0.5") == 0.0
+
+
+@pytest.mark.parametrize("with_login", [False, True])
+def test_monitoring_is_off(assistant, settings, monkeypatch, capsys, with_login):
+    """``GET /monitoring`` printed a dashboard key, and the dashboard answered without login."""
+    if with_login:
+        monkeypatch.setenv("CORGUIDE_AUTH", "owner:s3cret")
+    demo = build_app(assistant, settings)
+    port = _free_port()
+    demo.launch(**launch_options(port=port), prevent_thread_lock=True, quiet=True)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        key = demo.server_app.analytics_key
+        assert httpx.get(url + "monitoring", timeout=10).status_code in (401, 403)
+        for path in (f"monitoring/{key}", f"monitoring/{key}/dashboard/config"):
+            response = httpx.get(url + path, timeout=10, follow_redirects=True)
+            assert response.status_code in (403, 404), path
+        assert httpx.get(url + "monitoring/summary", timeout=10).status_code in (401, 403)
+    finally:
+        demo.close()
+    printed = capsys.readouterr()
+    assert key not in printed.out + printed.err and "Monitoring URL" not in printed.out
+
+
+def test_endpoints_refuse_too_few_or_too_many_arguments(client, served, capfd):
+    """Each named endpoint: one argument short or one too many is a 400 with one line."""
+    url = served[0]
+    api = client.view_api(return_format="dict", print_info=False)["named_endpoints"]
+    checked = 0
+    for name, endpoint in api.items():
+        params = [p["parameter_name"] for p in endpoint["parameters"]]
+        full = [VALID.get(p) for p in params]
+        for data in ([*full, "extra"], full[:-1]) if params else ([None],):
+            for route in (f"call/{name.lstrip('/')}", f"run/{name.lstrip('/')}"):
+                response = httpx.post(url + "gradio_api/" + route, json={"data": data}, timeout=30)
+                assert response.status_code == 400, (route, data, response.text)
+                reason = response.json()["error"]
+                assert f"takes {len(params)} argument" in reason and "\n" not in reason
+                assert f"got {len(data)}" in reason
+                checked += 1
+    fn_index = next(i for i, f in served[1].fns.items() if f.name == "respond")
+    join = httpx.post(
+        url + "gradio_api/queue/join",
+        json={"data": ["What is SECOR?"], "fn_index": fn_index, "session_hash": "short-args"},
+        timeout=30,
+    )
+    assert join.status_code == 400 and "got 1" in join.json()["error"]
+    assert checked >= 2 * 2 * 7
+    logged = capfd.readouterr()
+    assert "Traceback" not in logged.out + logged.err
+
+
+def _in_session(url: str, session: str, body: dict) -> str:
+    join = httpx.post(url + "gradio_api/queue/join", json={**body, "session_hash": session})
+    assert join.status_code == 200, join.text
+    stream = ""
+    with httpx.stream(
+        "GET", url + f"gradio_api/queue/data?session_hash={session}", timeout=120
+    ) as response:
+        for line in response.iter_lines():
+            stream += line + "\n"
+            if "process_completed" in line:
+                break
+    return stream
+
+
+def test_the_in_chat_thumbs_vote_on_the_servers_copy(served, settings):
+    """The chat's own thumbs (chatbot.like) still record a vote, from the session's answer."""
+    from assistant.feedback import read_votes
+
+    url, demo = served
+    session = f"thumbs-{time.time_ns()}"
+    respond = next(i for i, f in demo.fns.items() if f.name == "respond")
+    like = next(i for i, f in demo.fns.items() if f.name == "on_like")
+    question = "What is the SECOR worker limit in Manitoba?"
+    data = [question, [], {}, {}, "MB", "6", False, False, "", ""]
+    answered = _in_session(url, session, {"data": data, "fn_index": respond})
+    assert '"success":true' in answered.replace(" ", "")
+    before = len(read_votes(settings.feedback_path))
+    event = {"index": [1, None], "value": "forged text", "liked": True}
+    liked = _in_session(url, session, {"data": [None], "fn_index": like, "event_data": event})
+    assert '"success":true' in liked.replace(" ", ""), liked[-400:]
+    votes = read_votes(settings.feedback_path)
+    assert len(votes) == before + 1
+    assert (votes[-1].question, votes[-1].vote) == (question, "up")
+    assert votes[-1].answer != "forged text" and votes[-1].citations
+
+
+def test_readme_states_the_vote_limits_the_login_backoff_and_monitoring_off():
+    from assistant import feedback
+    from ui import server_guard
+
+    security = ROOT.joinpath("README.md").read_text(encoding="utf-8").split("## Security", 1)[1]
+    security = " ".join(security.split("\n## ", 1)[0].split())
+    stated = [
+        f"after {server_guard.LOGIN_FREE_FAILURES} failed logins",
+        f"up to {server_guard.LOGIN_MAX_LOCKOUT_SECONDS / 60:g} minutes",
+        "monitoring dashboard is off",
+        f"{feedback.VOTES_PER_WINDOW} votes a minute per client address",
+        f"at most {feedback.MAX_VOTE_BYTES // 1024} KB",
+        f"question {feedback.MAX_QUESTION_CHARS:,} characters",
+        f"answer {feedback.MAX_ANSWER_CHARS:,}",
+        f"{feedback.MAX_CITATIONS} citations",
+        f"rotates at {feedback.FEEDBACK_MAX_BYTES // 2**20} MB",
+        f"the last {feedback.ANSWER_LOG_CAPACITY:,} answers",
+        f"at most {server_guard.SESSION_CAPACITY:,} sessions",
+        f"unused for {server_guard.SESSION_IDLE_SECONDS / 60:g} minutes",
+    ]
+    assert feedback.VOTE_WINDOW_SECONDS == 60 and feedback.ANSWER_LOG_TTL_SECONDS == 3600
+    missing = [phrase for phrase in stated if phrase not in security]
+    assert not missing, missing

@@ -165,18 +165,17 @@ def test_bad_questions_get_a_clear_message(client, question, message):
 def test_a_vote_is_written_to_the_feedback_file(client, settings):
     before = len(read_votes(settings.feedback_path))
     result = ask(client, QUESTION)
-    stored = client.predict(
-        result["question"], result["answer"], "down", result["citations"], api_name="/vote"
-    )
+    stored = client.predict(result["answer_id"], "down", api_name="/vote")
     assert stored["vote"] == "down"
     votes = read_votes(settings.feedback_path)
     assert len(votes) == before + 1
     last = votes[-1]
     assert (last.question, last.answer, last.vote) == (QUESTION, result["answer"], "down")
-    assert last.citations == result["citations"]
-    assert last.time.endswith("Z")
+    fields = ("n", "source", "section", "quote", "url")  # the server's copy of each citation
+    assert last.citations == [{k: c[k] for k in fields} for c in result["citations"]]
+    assert last.time.endswith("Z") and last.answer_id == result["answer_id"]
     with pytest.raises(Exception, match="vote"):
-        client.predict("q", "a", "sideways", [], api_name="/vote")
+        client.predict(result["answer_id"], "sideways", api_name="/vote")
 
 
 def test_new_chat_clears_the_conversation(client):

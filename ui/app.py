@@ -10,11 +10,13 @@ Safe by default:
   ``"alice:pw1,bob:pw2"``; a password may contain ``:`` but not ``,``). Set it whenever the
   page is reachable by others; without it a warning is printed for a non-loopback host.
 - Questions longer than ``CORGUIDE_MAX_QUESTION_CHARS`` (2,000 by default) get a clear message.
-- A queue answers at most 4 questions at once and holds up to 64 waiting.
+- A queue answers one question per core at once (at least 2) and holds up to 64 waiting.
 - What users type is shown as text, never rendered as HTML.
 
 Thumbs up/down on an answer appends a line to ``<data_dir>/feedback.jsonl`` (question, answer,
-citations, vote, time) for turning into eval cases.
+citations, vote, time) for turning into eval cases. A vote names the ``answer_id`` issued with
+the answer; the server stores its own copy of that answer, never text sent with the vote
+(``assistant.feedback.VoteDesk``: rate-limited per address, capped sizes, a rotated file).
 
 Scripts can use the same app through ``gradio_client`` (named endpoints)::
 
@@ -28,7 +30,7 @@ Scripts can use the same app through ``gradio_client`` (named endpoints)::
     c.predict("MB", "COR", None, None, 4000, None, None, api_name="/estimate_incentive")
     c.predict("AB", "2025-03-31", api_name="/audit_schedule")
     c.predict("BC", 8, 2, api_name="/compare_costs")
-    c.predict("q", "a", "up", [], api_name="/vote")
+    c.predict(answer["answer_id"], "up", api_name="/vote")  # answer: a /chat result
 """
 
 from __future__ import annotations
@@ -48,16 +50,28 @@ from ui.gradio_files import keep_gradio_files_in
 import gradio as gr
 
 # isort: on
+from starlette.middleware import Middleware
+
 from assistant.answer import Answer, ConversationState
 from assistant.errors import CorguideError, InputError
-from assistant.feedback import append_vote
+from assistant.feedback import VoteDesk
 from assistant.jurisdictions import JURISDICTIONS, NAMES, parse_amount, parse_workers
 from assistant.settings import Settings, get_settings
 from ui import plan_tab, readiness_tab, render
+from ui.server_guard import (
+    SESSION_CAPACITY,
+    SESSION_IDLE_SECONDS,
+    ServerGuard,
+    credentials_check,
+    idle_session_sweeper,
+)
 
 log = logging.getLogger("corguide.ui")
 
-QUEUE_CONCURRENCY = 4
+# Answers run at once: one per core (at least 2, so one slow answer, say a chat model's, never
+# holds up the rest). Answering is CPU-bound Python, so more threads than cores only
+# interleave under the interpreter lock: each answer takes longer and none finishes sooner.
+QUEUE_CONCURRENCY = max(2, os.cpu_count() or 1)
 QUEUE_MAX_SIZE = 64
 AUTH_ENV = "CORGUIDE_AUTH"
 
@@ -277,10 +291,13 @@ def parse_auth(value: str | None) -> list[tuple[str, str]] | None:
 def build_app(assistant: Any = None, settings: Settings | None = None) -> gr.Blocks:
     """The chat page as a `gr.Blocks`; ``assistant`` is loaded on first use when not given.
 
-    The queue is configured here (4 answers at once, 64 waiting), so every launch path gets it.
+    The queue is configured here (one answer per core, 64 waiting), so every launch path gets
+    it.
     """
     settings = settings or (assistant.settings if assistant is not None else get_settings())
     holder: dict[str, Any] = {"assistant": assistant}
+    # Votes name an answer this server gave (its id); the desk keeps the server's copy.
+    desk = VoteDesk(settings.feedback_path)
 
     def get_assistant() -> Any:
         if holder["assistant"] is None:
@@ -337,12 +354,8 @@ def build_app(assistant: Any = None, settings: Settings | None = None) -> gr.Blo
         if final is None:
             return
         history[-1] = {"role": "assistant", "content": render.chat_message(final)}
-        answers[str(len(history) - 1)] = {
-            "question": final.question,
-            "answer": final.answer,
-            "citations": [c.contract() | {"n": c.n} for c in final.citations],
-            "province": final.province,
-        }
+        # The session keeps only the id: the answer itself is in the desk's bounded log.
+        answers[str(len(history) - 1)] = desk.issue(vote_copy(final))
         # The panel and the chat read the same state: the answer's (cleared by "start over").
         new_state = final.state
         card = render.eligibility_card(render.eligibility_from_answer(final))
@@ -372,13 +385,17 @@ def build_app(assistant: Any = None, settings: Settings | None = None) -> gr.Blo
             return render.understood_html(current, turn, problem=str(exc))
         return render.understood_html(understood_line(merged, None, NAMES), turn)
 
-    def on_like(answers: dict[str, Any] | None, data: gr.LikeData) -> None:
+    def on_like(answers: dict[str, Any] | None, data: gr.LikeData, request: gr.Request) -> None:
         index = data.index[0] if isinstance(data.index, list | tuple) else data.index
-        record = (answers or {}).get(str(index))
-        if record is None or data.liked is None or data.liked == "":
+        answer_id = (answers or {}).get(str(index))
+        if answer_id is None or data.liked is None or data.liked == "":
             return  # an error message or a retracted vote: nothing to learn from
         verdict = "up" if data.liked is True or str(data.liked).lower() == "like" else "down"
-        append_vote(settings.feedback_path, {**record, "vote": verdict})
+        try:
+            desk.vote(answer_id, verdict, client=client_address(request))
+        except InputError as exc:  # too many votes, or an answer too old to vote on
+            gr.Warning(str(exc))
+            return
         gr.Info("Thanks: your vote was saved.")
 
     def new_chat() -> tuple[Any, ...]:
@@ -407,20 +424,13 @@ def build_app(assistant: Any = None, settings: Settings | None = None) -> gr.Blo
             answer = get_assistant().ask(question, state)
         except CorguideError as exc:
             raise _user_error(exc) from None
-        return render.answer_payload(answer)
+        return render.answer_payload(answer) | {"answer_id": desk.issue(vote_copy(answer))}
 
-    def vote_api(question: str, answer: str, vote: str, citations: list | None = None) -> dict:
-        """Record a thumbs up or down ('up' or 'down') on an answer; returns the stored record."""
+    def vote_api(answer_id: str, vote: str, request: gr.Request) -> dict:
+        """Record a thumbs up or down ('up' or 'down') on an answer this server gave, named by
+        the ``answer_id`` that came with it; returns the stored record (the server's copy)."""
         try:
-            record = append_vote(
-                settings.feedback_path,
-                {
-                    "question": question,
-                    "answer": answer,
-                    "vote": vote,
-                    "citations": citations or [],
-                },
-            )
+            record = desk.vote(answer_id, vote, client=client_address(request))
         except CorguideError as exc:
             raise _user_error(exc) from None
         return record.model_dump(mode="json")
@@ -554,8 +564,9 @@ def build_app(assistant: Any = None, settings: Settings | None = None) -> gr.Blo
 
     choices = jurisdiction_choices()
     with gr.Blocks(title="corguide: COR and SECOR assistant") as demo:
-        conv_state = gr.State({})
-        answer_log = gr.State({})
+        # Dropped after SESSION_IDLE_SECONDS without a new answer (server memory, issue 18).
+        conv_state = gr.State({}, time_to_live=SESSION_IDLE_SECONDS)
+        answer_log = gr.State({}, time_to_live=SESSION_IDLE_SECONDS)
         gr.HTML(
             '<div id="cg-header"><h1>corguide</h1><p>Cited answers on COR and SECOR safety '
             "certification for small Canadian employers. General guidance, not legal advice: "
@@ -891,6 +902,22 @@ def _whole(value: Any) -> Any:
     return value
 
 
+def vote_copy(answer: Answer) -> dict[str, Any]:
+    """What a vote on ``answer`` stores: the server's own question, answer and citations."""
+    return {
+        "question": answer.question,
+        "answer": answer.answer,
+        "citations": [c.contract() | {"n": c.n} for c in answer.citations],
+        "province": answer.province,
+    }
+
+
+def client_address(request: gr.Request | None) -> str:
+    """The caller's address, the key of the per-client vote limit."""
+    client = getattr(request, "client", None)
+    return str(getattr(client, "host", None) or "unknown")
+
+
 def _user_error(exc: CorguideError) -> gr.Error:
     """The message for the caller; bad input is not a fault, so no traceback on the console."""
     return gr.Error(str(exc), print_exception=False)
@@ -969,10 +996,16 @@ def launch_options(
         "server_name": host,
         "server_port": port,
         "share": share,
-        "auth": auth,
+        # Exact, constant-time credentials; ServerGuard backs off per client after failures.
+        "auth": credentials_check(auth) if auth else None,
         "auth_message": "corguide: sign in with the account your administrator gave you."
         if auth
         else None,
+        # Gradio's monitoring printed a dashboard key to anyone asking /monitoring (issue 18).
+        "enable_monitoring": False,
+        # Login back-off and API argument checks; idle sessions swept, at most SESSION_CAPACITY.
+        "app_kwargs": {"middleware": [Middleware(ServerGuard)], "lifespan": idle_session_sweeper},
+        "state_session_capacity": SESSION_CAPACITY,
         "theme": theme(),
         "css": CSS,
         "ssr_mode": False,
