@@ -13,6 +13,7 @@ a hit on a question counts for the chunk, and the chunk stays the unit returned 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sqlite3
 import time
@@ -447,13 +448,50 @@ def _is_not_found(exc: Exception) -> bool:
     return "notfound" in text.replace(" ", "") or "does not exist" in text or "not found" in text
 
 
+DAMAGED_INFIX = ".damaged-"
+KEPT_BACKUPS = 1  # damaged index folders kept beside the live one (the newest); older are removed
+_SEGMENT_DIR = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
 def move_aside(path: Path) -> Path | None:
-    """Keep a damaged index folder (renamed) instead of deleting it: nothing is ever lost."""
+    """Keep a damaged index folder (renamed) instead of deleting it; only the newest such copy
+    is kept, so repeated repairs do not fill the disk. Returns where it was moved."""
     if not path.exists():
         return None
-    target = path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
+    target = path.with_name(f"{path.name}{DAMAGED_INFIX}{time.strftime('%Y%m%d-%H%M%S')}")
     shutil.move(str(path), str(target))
+    for old in backups(path)[KEPT_BACKUPS:]:
+        shutil.rmtree(old, ignore_errors=True)
     from chromadb.api.client import SharedSystemClient
 
     SharedSystemClient.clear_system_cache()  # Chroma caches one client per path in a process
     return target
+
+
+def backups(path: Path) -> list[Path]:
+    """The damaged copies of the index folder ``path``, newest first."""
+    found = [p for p in path.parent.glob(f"{path.name}{DAMAGED_INFIX}*") if p.is_dir()]
+    return sorted(found, key=lambda p: p.name, reverse=True)
+
+
+def remove_orphan_segments(path: Path) -> list[str]:
+    """Delete vector folders of collections that no longer exist in the index's database.
+
+    Chroma's ``delete_collection`` removes a collection's records but leaves its vector folder
+    on disk, so every ``--rebuild`` (and every killed one) left a full old copy behind that
+    nothing can read any more. A folder counts as orphaned only when no segment names it.
+    """
+    db = path / "chroma.sqlite3"
+    if not db.is_file():
+        return []
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
+            live = {row[0] for row in conn.execute("SELECT id FROM segments")}
+    except sqlite3.Error:
+        return []  # cannot tell which folders are live: delete nothing
+    removed = []
+    for folder in path.iterdir():
+        if folder.is_dir() and _SEGMENT_DIR.match(folder.name) and folder.name not in live:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder.name)
+    return removed

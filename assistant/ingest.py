@@ -24,7 +24,13 @@ import numpy as np
 from assistant.corpus import Chunk, corpus_fingerprint, load_corpus
 from assistant.embeddings import load_embedder
 from assistant.errors import IndexCorruptError
-from assistant.index import STAGING_INFIX, ChromaIndex, move_aside
+from assistant.index import (
+    STAGING_INFIX,
+    ChromaIndex,
+    backups,
+    move_aside,
+    remove_orphan_segments,
+)
 from assistant.rules_store import save_last_good
 from assistant.sentence_vectors import SentenceStore, load_store, save_store, store_path
 from assistant.sentences import sentences_of, spans_digest
@@ -49,6 +55,8 @@ class IngestReport:
     sentences: int = 0  # sentence vectors kept with the index
     sentences_embedded: int = 0
     sentence_bytes: int = 0  # size of the sentence-vector file
+    leftovers_removed: int = 0  # vector folders of replaced collections deleted from disk
+    backup: str | None = None  # the one damaged index copy kept, if any
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -60,6 +68,12 @@ class IngestReport:
             f"{self.unchanged} unchanged ({self.embedded} embedded); "
             f"{self.questions} question vectors ({self.questions_embedded} embedded), "
             f"{self.sentences} sentence vectors ({self.sentences_embedded} embedded)"
+            + (
+                f"; removed {self.leftovers_removed} leftover folder(s) of replaced indexes"
+                if self.leftovers_removed
+                else ""
+            )
+            + (f"; the one backup of a damaged index is at {self.backup}" if self.backup else "")
         )
 
 
@@ -225,6 +239,8 @@ def ingest(
     # The rules just validated are what the index was built from: answering falls back to them
     # if a rules file is broken later (assistant.rules_store).
     save_last_good(settings.corpus_dir / "rules", settings.data_dir)
+    leftovers = [] if settings.chroma_url else remove_orphan_segments(settings.chroma_dir)
+    kept = None if settings.chroma_url else next(iter(backups(settings.chroma_dir)), None)
 
     return IngestReport(
         added=len(added),
@@ -241,6 +257,8 @@ def ingest(
         sentences=sentences.rows,
         sentences_embedded=len(span_texts),
         sentence_bytes=sentence_file.stat().st_size if sentence_file.exists() else 0,
+        leftovers_removed=len(leftovers),
+        backup=str(kept) if kept else None,
     )
 
 

@@ -360,7 +360,9 @@ def parse_amount(value: object, *, name: str, maximum: float = 1e12) -> float:
     if number < 0:
         raise InputError(f"{name} cannot be negative, got {number:g}")
     if number > maximum:
-        raise InputError(f"{name} must be at most {maximum:,.0f}, got {number:,.0f}")
+        # 1e300 written out in full is 300 digits: past a trillion-fold, show it as 1e+300.
+        shown = f"{number:,.0f}" if number <= maximum * 1e3 else f"{number:.3g}"
+        raise InputError(f"{name} must be at most {maximum:,.0f}, got {shown}")
     return number
 
 

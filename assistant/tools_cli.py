@@ -149,20 +149,38 @@ def render_costs(r: CostComparison) -> list[str]:
     return lines + src.block()
 
 
+# A scores file holds a few dozen element scores: a megabyte is far more than any audit needs.
+MAX_SCORES_FILE_BYTES = 1_000_000
+
+
 def _parse_score_option(text: str) -> tuple[str, str]:
     name, sep, value = text.rpartition("=")
-    if not sep or not name.strip():
-        raise InputError(f"--score must look like 'Element name=85', got {text[:60]!r}")
+    if not sep or not name.strip() or "=" in name:
+        raise InputError(
+            f"--score must look like 'Element name=85' (one '=' per score), got {text[:60]!r}"
+        )
     return name.strip(), value.strip()
 
 
 def _read_scores_file(path: Path) -> dict[str, Any]:
     try:
+        if path.stat().st_size > MAX_SCORES_FILE_BYTES:
+            raise InputError(
+                f"scores file {path} is over {MAX_SCORES_FILE_BYTES:,} bytes: give element scores"
+            )
         data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise InputError(f"cannot read scores file {path}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"scores file {path} is not UTF-8 text (bad byte at position {exc.start})"
+        ) from None
     except json.JSONDecodeError as exc:
         raise InputError(f"scores file {path} is not JSON (line {exc.lineno})") from None
+    except RecursionError:
+        raise InputError(
+            f"scores file {path} is nested too deeply: give an object of element name -> score"
+        ) from None
     if isinstance(data, dict):
         return data
     if isinstance(data, list):

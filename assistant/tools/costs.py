@@ -52,7 +52,8 @@ class CostComparison(BaseModel):
 
 
 def parse_sites(value: object) -> int:
-    """Check a number of work sites: a whole number from 0 to 100,000.
+    """Check a number of work sites: a whole number from 1 to 100,000 (a business that works
+    has at least one place where it does).
 
     Example:
         >>> parse_sites("3")
@@ -62,6 +63,8 @@ def parse_sites(value: object) -> int:
         sites = parse_workers(value)
     except InputError as exc:
         raise InputError(str(exc).replace("workers", "sites")) from None
+    if sites == 0:
+        raise InputError("sites must be at least 1 (count the places you work from), got 0")
     if sites > MAX_SITES:
         raise InputError(f"sites must be at most {MAX_SITES:,}, got {sites:,}")
     return sites

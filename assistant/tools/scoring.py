@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from assistant.errors import InputError
 from assistant.jurisdictions import NAMES, brief, parse_jurisdiction, parse_score
-from assistant.rules import JurisdictionRules, PassMarks, Sourced, rules_for
+from assistant.rules import JurisdictionRules, PassMarks, Sourced, load_rules, rules_for
 from assistant.tools.eligibility import Notice, Reason, collect_sources, dedupe, rule_ref
 
 AuditTypeName = Literal["certification", "maintenance", "recertification"]
@@ -181,6 +181,9 @@ def score_audit(
     prog = parse_program(program)
     scores = parse_element_scores(element_scores)
     rules = rules_for(code)
+    known = sorted({pid for r in load_rules().values() for pid in r.program_ids})
+    if prog not in known:  # a typo or made-up id: no jurisdiction's rules name it
+        raise InputError(f"unknown program {prog!r}: use one of {', '.join(known)}")
     reasons: list[Reason] = []
     notices: list[Notice] = []
     overall = round(sum(scores.values()) / len(scores), 2)
