@@ -59,6 +59,7 @@ def build(panel_fields: list[Any]) -> None:
         table = gr.Dataframe(
             headers=["Due", "Step", "What to do"], datatype=["str", "str", "str"],
             interactive=False, wrap=True, elem_id="cg-p-steps", label="Steps",
+            column_widths=["14%", "30%", "56%"],
         )  # fmt: skip
         warnings = gr.Markdown("", elem_id="cg-p-warnings")
         with gr.Row():

@@ -148,8 +148,11 @@ def build(panel_fields: list[Any], data_dir: Path) -> None:
             line = exc.message
         return [line, *[saved.get(qid) for qid in ids]]
 
-    def scored(code, n, sub, pub, trade, *values, request: gr.Request):
+    def scored(request: gr.Request, *args):
         import pandas as pd
+
+        code, n, sub, pub, trade = args[:5]
+        values = args[5:]
 
         listing = listing_for(code, n, sub, pub, trade)
         given = {qid: v for qid, v in zip(ids, values, strict=True) if v}
