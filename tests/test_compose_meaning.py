@@ -30,11 +30,6 @@ TABLE = [
         "Do I have to get COR in Alberta, or is it optional?",
         r"\b(?:required|requires?|voluntary|optional|need)\b",
         "says whether COR is required",
-        marks=pytest.mark.xfail(
-            reason="depends on corpus text: no Alberta passage says whether COR is voluntary "
-            "(only which public bids require it), so no sentence can answer it yet",
-            strict=False,
-        ),
     ),
     (
         "can I do the SECOR audit myself?",
