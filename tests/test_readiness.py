@@ -192,3 +192,53 @@ def test_readable_output_states_only_rule_numbers(tmp_path):
     head = result.stdout.splitlines()[0]
     rules_numbers = numbers_in(json.dumps(rules_for("AB").model_dump(mode="json")))
     assert numbers_in(head) <= rules_numbers
+
+
+# ---- in the chat: "how ready am I?", "what should I do first?", "make me a plan" ------------
+
+
+@pytest.mark.parametrize(
+    ("message", "tool", "words"),
+    [
+        ("how ready am I?", "readiness_check", "Readiness check"),
+        ("what should I do first?", "certification_plan", "My plan"),
+        ("make me a plan", "certification_plan", "What to do first"),
+    ],
+)
+def test_chat_leads_to_the_check_and_the_plan(assistant, message, tool, words):
+    from assistant.answer import ConversationState
+
+    state = ConversationState(jurisdiction="AB", workers=8)
+    answer = assistant.ask(message, state)
+    assert not answer.refused and answer.route == "tool"
+    assert [c.name for c in answer.tool_calls] == [tool]
+    assert words in answer.answer and "SECOR in Alberta" in answer.answer
+    assert not [n for n in answer.notes if n.startswith("guard")], answer.notes
+
+
+def test_chat_asks_for_the_head_count_then_resumes_the_check(assistant):
+    from assistant.answer import ConversationState
+
+    first = assistant.ask("how ready am I?", ConversationState(jurisdiction="BC"))
+    assert first.asked_back and first.state.asked_for == "workers"
+    second = assistant.ask("30", first.state)
+    assert [c.name for c in second.tool_calls] == ["readiness_check"]
+    assert "COR in British Columbia" in second.answer
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "assistant.tools.readiness",
+        "assistant.tools.readiness_data",
+        "assistant.tools.plan",
+        "assistant.tools.plan_steps",
+        "assistant.tools.chat_tools",
+    ],
+)
+def test_docstring_examples(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0 and result.attempted > 0

@@ -99,6 +99,15 @@ def _program_line(listing: Any) -> str:
     )
 
 
+def _listing_for(code, n, sub, pub, trade):
+    if not code or n in (None, ""):
+        raise gr.Error("Choose the province and give the worker count in the side panel.")
+    try:
+        return readiness_check(code, n, trade or None, bool(sub), bool(pub))
+    except CorguideError as exc:
+        raise gr.Error(str(exc)) from None
+
+
 def build(panel_fields: list[Any], data_dir: Path) -> None:
     """Add the tab (call inside ``gr.Tabs``). ``panel_fields``: the side panel's inputs."""
     jurisdiction, workers, subs, public, industry = panel_fields[:5]
@@ -132,18 +141,10 @@ def build(panel_fields: list[Any], data_dir: Path) -> None:
     boxes = [r for _, r in radios]
     ids = [qid for qid, _ in radios]
 
-    def listing_for(code, n, sub, pub, trade):
-        if not code or n in (None, ""):
-            raise gr.Error("Choose the province and give the worker count in the side panel.")
-        try:
-            return readiness_check(code, n, trade or None, bool(sub), bool(pub))
-        except CorguideError as exc:
-            raise gr.Error(str(exc)) from None
-
     def opened(code, n, sub, pub, trade, request: gr.Request):
         saved = load_answers(answers_path(data_dir, request))
         try:
-            line = _program_line(listing_for(code, n, sub, pub, trade))
+            line = _program_line(_listing_for(code, n, sub, pub, trade))
         except gr.Error as exc:
             line = exc.message
         return [line, *[saved.get(qid) for qid in ids]]
@@ -154,7 +155,7 @@ def build(panel_fields: list[Any], data_dir: Path) -> None:
         code, n, sub, pub, trade = args[:5]
         values = args[5:]
 
-        listing = listing_for(code, n, sub, pub, trade)
+        listing = _listing_for(code, n, sub, pub, trade)
         given = {qid: v for qid, v in zip(ids, values, strict=True) if v}
         save_answers(answers_path(data_dir, request), given)
         wanted = {q.id for q in listing.questions}

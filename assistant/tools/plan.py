@@ -182,6 +182,61 @@ def _first_steps(elig: EligibilityResult, start: date) -> tuple[list[PlanStep], 
     return steps, partner
 
 
+def _program_steps(
+    elig: EligibilityResult,
+    rules: JurisdictionRules,
+    partner: dict[str, str] | None,
+    begin: date,
+    until: date | None,
+    industry: str | None,
+    calls: list[ToolCall],
+) -> tuple[list[PlanStep], list[Notice], str]:
+    """Courses to the incentive for COR or SECOR: dated by the records rule and the schedule."""
+    prog = elig.recommended or "COR"
+    listing = readiness_questions(elig.province, prog, industry)
+    steps = [
+        PlanStep(**course_step(rules, prog, partner, begin)),
+        PlanStep(**build_step(rules, listing, begin)),
+    ]
+    rr = records_rule()
+    ready = add_months(begin, rr.full_months)
+    calls.append(
+        _call(
+            "records_rule",
+            {"start": begin.isoformat(), "months": rr.full_months},
+            {"ready": ready.isoformat()},
+        )
+    )
+    steps.append(
+        PlanStep(
+            key="records",
+            title=f"Keep {rr.full_months} months of records",
+            detail=rr.full_text,
+            due=ready,
+            sources=rr.full_sources,
+        )
+    )
+    schedule = audit_schedule(elig.province, ready)
+    calls.append(
+        _call(
+            "audit_schedule",
+            {"jurisdiction": elig.province, "certified_on": ready.isoformat()},
+            schedule,
+        )
+    )
+    steps += [PlanStep(**s) for s in audit_steps(rules, prog, listing, schedule)]
+    inc = incentive_step(rules, prog)
+    steps.append(PlanStep(**inc))
+    grow = grow_step(rules, prog, elig)
+    if grow:
+        steps.append(PlanStep(**grow))
+    warnings = list(schedule.warnings)
+    if until is not None:
+        name = partner["name"] if partner else None
+        warnings += _deadline_warnings(rules, prog, name, begin, ready, until, calls)
+    return steps, warnings, inc["detail"]
+
+
 def build_plan(
     province: str,
     workers: object,
@@ -241,46 +296,11 @@ def build_plan(
     prog = elig.recommended
     incentive = None
     if prog in ("COR", "SECOR"):
-        listing = readiness_questions(elig.province, prog, industry)
-        steps.append(PlanStep(**course_step(rules, prog, partner, begin)))
-        steps.append(PlanStep(**build_step(rules, listing, begin)))
-        rr = records_rule()
-        ready = add_months(begin, rr.full_months)
-        calls.append(
-            _call(
-                "records_rule",
-                {"start": begin.isoformat(), "months": rr.full_months},
-                {"ready": ready.isoformat()},
-            )
+        more, more_warnings, incentive = _program_steps(
+            elig, rules, partner, begin, until, industry, calls
         )
-        steps.append(
-            PlanStep(
-                key="records",
-                title=f"Keep {rr.full_months} months of records",
-                detail=rr.full_text,
-                due=ready,
-                sources=rr.full_sources,
-            )
-        )
-        schedule = audit_schedule(elig.province, ready)
-        calls.append(
-            _call(
-                "audit_schedule",
-                {"jurisdiction": elig.province, "certified_on": ready.isoformat()},
-                schedule,
-            )
-        )
-        steps += [PlanStep(**s) for s in audit_steps(rules, prog, listing, schedule)]
-        inc = incentive_step(rules, prog)
-        steps.append(PlanStep(**inc))
-        incentive = inc["detail"]
-        grow = grow_step(rules, prog, elig)
-        if grow:
-            steps.append(PlanStep(**grow))
-        warnings += schedule.warnings
-        if until is not None:
-            name = partner["name"] if partner else None
-            warnings += _deadline_warnings(rules, prog, name, begin, ready, until, calls)
+        steps += more
+        warnings += more_warnings
     from assistant.tools.costs import compare_costs
 
     costs = compare_costs(elig.province, n)
