@@ -13,6 +13,7 @@ the session index by deletion, so no test here embeds the whole corpus.
 
 from __future__ import annotations
 
+import json
 import random
 import re
 import shutil
@@ -295,3 +296,308 @@ def test_queries_during_an_ingest_keep_getting_answers(template, tmp_path):
     # After the swap, the same assistant searches the new live collection.
     assert assistant.search.index.count() == len(load_corpus(settings.corpus_dir))
     assert assistant.ask("What is the SECOR limit in Saskatchewan?").citations
+
+
+# ---- issue 18: the one configured corpus, partial indexes, broken rules, data dirs ------------
+
+
+def run_cli(argv: list[str], settings: Settings, monkeypatch, capsys) -> tuple[int, str, str]:
+    """`corguide <argv>` in this process, with the settings' data and corpus dirs."""
+    from assistant.cli import main
+    from assistant.settings import get_settings
+
+    monkeypatch.setenv("CORGUIDE_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("CORGUIDE_CORPUS_DIR", str(settings.corpus_dir))
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(SystemExit) as exit_info:
+            main(argv)
+    finally:
+        get_settings.cache_clear()
+    out, err = capsys.readouterr()
+    return exit_info.value.code, out, err
+
+
+def test_every_reader_takes_the_rules_of_the_configured_corpus(
+    template, tmp_path, monkeypatch, capsys
+):
+    """Alberta's SECOR limit raised to 25 in the copy: the tool, the chain and the passage
+    all say 25, none falls back to the packaged rules (which say 10)."""
+    settings = fresh(template, tmp_path)
+    rules = settings.corpus_dir / "rules" / "ab.yaml"
+    text = rules.read_text()
+    assert text.count("value: {max: 10, inclusive: true}") == 1
+    rules.write_text(text.replace("value: {max: 10, inclusive: true}", "value: {max: 25, "
+                                  "inclusive: true}"))  # fmt: skip
+    ingest(settings)
+
+    code, out, err = run_cli(["check", "-p", "AB", "--workers", "20", "--json"], settings,
+                             monkeypatch, capsys)  # fmt: skip
+    assert code == 0, err
+    assert "SECOR" in json.loads(out)["eligible"]
+
+    answer = Assistant.load(settings).ask("I have 20 workers in Alberta. Which program fits?")
+    [call] = [c for c in answer.tool_calls if c.name == "check_eligibility"]
+    assert "SECOR" in call.result["eligible"], answer.answer
+    assert "25" in answer.answer
+
+
+def test_an_index_without_its_completion_marker_is_said_and_completed(
+    template, tmp_path, embedder, monkeypatch, capsys
+):
+    """The first ingest killed after part of its writes: chunks stored, fingerprint never
+    written. Loading refuses to answer from it, and the CLI says so and completes it."""
+    settings = fresh(template, tmp_path)
+    index = ChromaIndex(settings, embedder)
+    ids = index.collection.get(include=[])["ids"]
+    index.collection.delete(ids=ids[: len(ids) // 3])
+    meta = {
+        k: v for k, v in (index.collection.metadata or {}).items() if k != "corguide_fingerprint"
+    }
+    index.collection.modify(metadata=meta or {"note": "killed"})
+    assert ChromaIndex(settings, embedder).fingerprint() is None
+
+    from assistant.errors import IndexIncompleteError
+
+    with pytest.raises(IndexIncompleteError, match=r"incomplete .*corguide ingest"):
+        Assistant.load(settings)
+    code, out, err = run_cli(["ask", "--json", "What is SECOR?"], settings, monkeypatch, capsys)
+    assert code == 0, err
+    assert "is incomplete" in err and "completing it now" in err
+    assert json.loads(out)["citations"]
+    assert_complete(settings, embedder)
+
+
+def _break_rules(settings: Settings) -> Path:
+    path = settings.corpus_dir / "rules" / "ab.yaml"
+    text = path.read_text()
+    broken = re.sub(r"(stated_min_workers:\n\s+value:) 10", r'\1 "ten"', text, count=1)
+    assert broken != text
+    path.write_text(broken)
+    return path
+
+
+def test_a_broken_rules_file_serves_the_last_good_rules_and_is_named(
+    template, tmp_path, monkeypatch, capsys
+):
+    settings = fresh(template, tmp_path)
+    broken = _break_rules(settings)
+    from assistant.errors import CorpusError
+
+    with pytest.raises(CorpusError, match="ab.yaml"):
+        ingest(settings)  # ingest still refuses, and changes nothing
+
+    answer = Assistant.load(settings).ask("I have 8 workers in Alberta, which program fits?")
+    assert not answer.refused and answer.tool_calls
+    assert str(broken) in answer.answer and "last good rules" in answer.answer
+    [call] = [c for c in answer.tool_calls if c.name == "check_eligibility"]
+    assert call.result["recommended"] == "SECOR"
+    assert call.result["warnings"][0]["kind"] == "broken_rules"
+
+    code, out, err = run_cli(["check", "-p", "AB", "-w", "8", "--json"], settings,
+                             monkeypatch, capsys)  # fmt: skip
+    assert code == 0, err
+    assert json.loads(out)["warnings"][0]["kind"] == "broken_rules"
+
+    code, out, _ = run_cli(["doctor"], settings, monkeypatch, capsys)
+    assert code == 1
+    assert f"FAIL corpus: {broken}" in out and "last good rules" in out
+
+
+def test_a_broken_rules_file_with_no_good_copy_says_how_to_fix_it(template, tmp_path):
+    settings = fresh(template, tmp_path)
+    shutil.rmtree(settings.data_dir / "rules-last-good")
+    _break_rules(settings)
+    from assistant.errors import CorpusError
+
+    with pytest.raises(CorpusError, match=r"ab\.yaml.*no good copy"):
+        Assistant.load(settings)
+
+
+def _deny(monkeypatch, target: Path, how: str) -> None:
+    """Make ``target`` read-only (or its contents unreachable) for this process.
+
+    As root, permission bits do not bind, so the refusal the operating system gives a normal
+    user is given by the same call it would come from.
+    """
+    import os
+
+    if how == "read-only":
+        for path in [target, *target.rglob("*")]:
+            path.chmod(path.stat().st_mode & ~0o222)
+        if os.geteuid() == 0:
+            real = os.access
+            monkeypatch.setattr(
+                os, "access",
+                lambda p, mode, **kw: False if (mode & os.W_OK) and str(p).startswith(str(target))
+                else real(p, mode, **kw),
+            )  # fmt: skip
+    else:
+        target.chmod(0)
+        if os.geteuid() == 0:
+            real_stat = Path.stat
+
+            def stat(self, **kw):
+                if str(self).startswith(str(target) + "/"):
+                    raise PermissionError(13, "Permission denied", str(self))
+                return real_stat(self, **kw)
+
+            monkeypatch.setattr(Path, "stat", stat)
+
+
+@pytest.mark.parametrize("problem", ["a file in its place", "read-only", "unreadable parent"])
+def test_an_unusable_data_dir_gets_one_line_with_the_path_and_the_fix(
+    template, tmp_path, monkeypatch, capsys, problem
+):
+    settings = fresh(template, tmp_path)
+    data = settings.data_dir
+    if problem == "a file in its place":
+        shutil.rmtree(data)
+        data.write_text("not a folder")
+    elif problem == "read-only":
+        _deny(monkeypatch, data, "read-only")
+    else:
+        data = tmp_path / "locked" / "data"
+        shutil.copytree(settings.data_dir, data)
+        settings = Settings(data_dir=data, corpus_dir=settings.corpus_dir)
+        _deny(monkeypatch, data.parent, "unreadable")
+    try:
+        for argv in (["ask", "What is SECOR?"], ["ingest", "--rebuild"], ["doctor"]):
+            code, out, err = run_cli(argv, settings, monkeypatch, capsys)
+            said = err if argv[0] != "doctor" else out
+            assert code != 0, (argv, said)
+            assert "Traceback" not in err + out and "moved the damaged index" not in err
+            assert str(data) in said and "CORGUIDE_DATA_DIR" in said, (argv, said)
+            assert "--rebuild" not in said, (argv, said)
+            if argv[0] != "doctor":
+                assert len(err.strip().splitlines()) == 1, err
+    finally:
+        monkeypatch.undo()
+        for path in (tmp_path / "locked", settings.data_dir):
+            if path.is_dir():
+                path.chmod(0o755)
+    if problem == "a file in its place":
+        assert data.read_text() == "not a folder"  # nothing was moved or overwritten
+
+
+def test_rebuilds_and_killed_rebuilds_leave_no_old_copies(template, tmp_path, embedder):
+    """Chroma leaves a deleted collection's vector folder on disk: a killed rebuild's staging
+    copy, and the old index after a repair, must not pile up. One damaged copy is kept."""
+    settings = fresh(template, tmp_path)
+    index = ChromaIndex(settings, embedder)
+    staged = index.client.create_collection(
+        f"{settings.collection}{STAGING_INFIX}0badf00d",
+        embedding_function=index._ef,
+        configuration={"hnsw": {"space": "cosine"}},
+    )
+    chunks = load_corpus(settings.corpus_dir)[:40]
+    staged.add(
+        ids=[c.id for c in chunks],
+        documents=[c.text for c in chunks],
+        embeddings=embedder.embed([c.text for c in chunks]),
+    )
+    del staged, index
+
+    def vector_folders() -> set[str]:
+        return {p.name for p in settings.chroma_dir.iterdir() if p.is_dir()}
+
+    def live_segments() -> set[str]:
+        with sqlite3.connect(settings.chroma_dir / "chroma.sqlite3") as conn:
+            return {row[0] for row in conn.execute("SELECT id FROM segments")}
+
+    assert vector_folders() - live_segments() or len(vector_folders()) == 3
+    report = ingest(settings)  # a normal ingest after the killed rebuild
+    assert report.embedded == 0
+    assert vector_folders() <= live_segments(), "the killed rebuild's copy was left behind"
+
+    old = settings.chroma_dir.with_name("chroma.damaged-20000101-000000")
+    old.mkdir()
+    db = settings.chroma_dir / "chroma.sqlite3"
+    with open(db, "r+b") as f:
+        f.truncate(db.stat().st_size // 2)
+    report = ingest(settings, rebuild=True)
+    kept = sorted(p.name for p in settings.data_dir.glob("chroma.damaged-*"))
+    assert len(kept) == 1 and kept[0] != old.name, kept
+    assert report.backup and report.backup.endswith(kept[0])
+    assert kept[0] in report.summary()
+    assert vector_folders() <= live_segments()
+    assert_complete(settings, embedder)
+
+
+# ---- issue 18 item 10: the corpus loader ------------------------------------------------------
+
+
+@pytest.fixture
+def small_copy(tmp_path) -> Path:
+    """A corpus of the three small documents and the rules (no index)."""
+    guidance = tmp_path / "corpus" / "guidance"
+    guidance.mkdir(parents=True)
+    for name in SMALL_DOCS:
+        shutil.copy(ROOT / "corpus" / "guidance" / name, guidance / name)
+    shutil.copytree(ROOT / "corpus" / "rules", tmp_path / "corpus" / "rules")
+    return tmp_path / "corpus"
+
+
+def _load_in_time(corpus: Path) -> object:
+    """load_corpus in a thread: a read that blocks (a FIFO) fails the test instead of hanging."""
+    import threading
+
+    outcome: list[object] = []
+    worker = threading.Thread(
+        target=lambda: outcome.append(_outcome(lambda: load_corpus(corpus))), daemon=True
+    )
+    worker.start()
+    worker.join(timeout=60)
+    assert outcome, "loading the corpus hung"
+    return outcome[0]
+
+
+def _outcome(call) -> object:
+    try:
+        return call()
+    except Exception as exc:  # noqa: BLE001 - the test inspects what was raised
+        return exc
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        ("Alberta.md beside alberta.md", "differ only in case"),
+        ("rules-ab.md", "reserved for the rules passages"),
+        ("a FIFO named x.md", "not a regular file"),
+        ("a folder named y.md", "not a regular file"),
+        ("a 5 MB guidance file", "over the 262,144-byte limit"),
+    ],
+)
+def test_the_corpus_loader_refuses_what_it_cannot_index_safely(small_copy, make, message):
+    import os
+
+    from assistant.errors import CorpusError
+
+    guidance = small_copy / "guidance"
+    alberta = (guidance / "alberta.md").read_text()
+    if make.startswith("Alberta.md"):
+        (guidance / "Alberta.md").write_text(alberta)
+    elif make == "rules-ab.md":
+        (guidance / "rules-ab.md").write_text(alberta)
+    elif make.startswith("a FIFO"):
+        os.mkfifo(guidance / "x.md")
+    elif make.startswith("a folder"):
+        (guidance / "y.md").mkdir()
+    else:
+        (guidance / "big.md").write_text(alberta + "\n\nfiller text " * 420_000)
+    got = _load_in_time(small_copy)
+    assert isinstance(got, CorpusError), got
+    assert message in str(got) and "\n" not in str(got)
+
+
+def test_doctor_counts_sections_without_their_own_sources(small_copy, tmp_path, monkeypatch,
+                                                          capsys):  # fmt: skip
+    path = small_copy / "guidance" / "alberta.md"
+    text = path.read_text()
+    sections = re.findall(r"\nSources?: [^\n]*", text)
+    path.write_text(text.replace(sections[0], "", 1).replace(sections[1], "", 1))
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=small_copy)
+    code, out, _ = run_cli(["doctor"], settings, monkeypatch, capsys)
+    assert "warn sources: 2 section(s) have no Sources line of their own" in out, out
+    assert "alberta.md: " in out
