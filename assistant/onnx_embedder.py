@@ -33,6 +33,7 @@ HASHED_FILES = (
 )
 # sentence-transformers' own default when the model folder does not set max_seq_length.
 DEFAULT_MAX_SEQ_LENGTH = 256
+HASH_MEMO = "model-hash.json"
 INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
 # Version of the export recipe below: a change to it must not reuse an older file.
 EXPORT_RECIPE = "torch.onnx-legacy-opset17-v1"
@@ -64,9 +65,43 @@ def model_hash(model_path: Path) -> str:
     return digest.hexdigest()[:16]
 
 
+def _stat_key(model_path: Path) -> list[list[int]]:
+    """Size and modification time of each hashed file: what a changed model file changes."""
+    key = []
+    for name in HASHED_FILES:
+        try:
+            st = (model_path / name).stat()
+            key.append([st.st_size, st.st_mtime_ns])
+        except OSError:
+            key.append([-1, -1])
+    return key
+
+
+def cached_model_hash(cache_dir: Path, model_path: Path) -> str:
+    """`model_hash`, remembered in ``cache_dir`` beside the exports while the files' sizes and
+    times are unchanged: hashing the 90 MB of weights on every start would cost a second."""
+    memo = cache_dir / "onnx" / HASH_MEMO
+    key = {"path": str(model_path.resolve()), "stat": _stat_key(model_path)}
+    try:
+        saved = json.loads(memo.read_text(encoding="utf-8"))
+        if {k: saved.get(k) for k in key} == key and isinstance(saved.get("hash"), str):
+            return saved["hash"]
+    except (OSError, ValueError, AttributeError):
+        pass  # no memo yet, or a damaged one: hash again below
+    digest = model_hash(model_path)
+    try:
+        memo.parent.mkdir(parents=True, exist_ok=True)
+        tmp = memo.with_suffix(".tmp")
+        tmp.write_text(json.dumps({**key, "hash": digest}), encoding="utf-8")
+        tmp.replace(memo)
+    except OSError:
+        pass  # a read-only data dir: hash again next time
+    return digest
+
+
 def onnx_file(cache_dir: Path, model_path: Path) -> Path:
     """Where the exported model for ``model_path`` lives inside ``cache_dir``."""
-    return cache_dir / "onnx" / f"minilm-{model_hash(model_path)}.onnx"
+    return cache_dir / "onnx" / f"minilm-{cached_model_hash(cache_dir, model_path)}.onnx"
 
 
 def max_seq_length(model_path: Path) -> int:
@@ -181,6 +216,9 @@ class OnnxEmbedder:
                 options.intra_op_num_threads = threads
                 options.inter_op_num_threads = 1
                 options.log_severity_level = 3  # warnings about unused initializers are noise
+                # A batch of 256-token passages grows the arena by hundreds of MB and keeps it
+                # (an ingest reached 1.3 GB); freed after each run instead. Queries keep it.
+                options.enable_cpu_mem_arena = threads == 1
                 session = ort.InferenceSession(
                     str(self.onnx_path), options, providers=["CPUExecutionProvider"]
                 )

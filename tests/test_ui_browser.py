@@ -297,3 +297,55 @@ def test_too_long_question_gets_a_clear_message(page, settings):
     page, _ = page
     ask(page, "COR " * (settings.max_question_chars // 4 + 10))
     page.locator("#cg-chat").get_by_text("The question is too long", exact=False).wait_for()
+
+
+# ---- issue 15: the Readiness check and My plan tabs -------------------------------------------
+
+
+def _shot(page, name: str) -> None:
+    out_dir = ROOT / "test-output"
+    out_dir.mkdir(exist_ok=True)
+    shot = out_dir / f"ui-{name}.png"
+    page.screenshot(path=str(shot))
+    assert shot.stat().st_size > 10_000
+    shutil.copyfile(shot, ROOT / "docs" / f"screenshot-{name}.png")
+    assert (ROOT / "docs" / f"screenshot-{name}.png").stat().st_size < SCREENSHOT_LIMIT
+
+
+def test_readiness_check_and_my_plan_in_a_real_browser(page, settings):
+    page, outside = page
+    turn(page, 1, "We're in Alberta with 8 workers, which program fits?")
+    page.get_by_role("tab", name="Readiness check").click()
+    heading = page.locator("#cg-r-heading")
+    heading.get_by_text("Scoring as SECOR in Alberta", exact=False).wait_for()
+    # Fill the check: everything yes, then the orientation question no.
+    page.locator("#cg-r-all-yes").click()
+    page.get_by_text("Training and competency", exact=True).click()
+    question = page.locator(".cg-r-q").filter(has_text="safety orientation before starting")
+    question.get_by_label("no").check()
+    page.locator("#cg-r-go").click()
+    actions = page.locator("#cg-r-out")
+    actions.get_by_text("Do first", exact=False).wait_for()
+    assert "would pass" in actions.inner_text()
+    assert "orientation checklist" in actions.inner_text()
+    page.locator("#cg-r-chart canvas, #cg-r-chart svg").first.wait_for(state="visible")
+    saved = settings.data_dir / "readiness" / "answers-local.json"
+    assert saved.exists() and '"trn-orientation": "no"' in saved.read_text(encoding="utf-8")
+    page.evaluate("() => window.scrollTo(0, 0)")
+    page.wait_for_timeout(800)  # the chart draws after its data arrives
+    _shot(page, "readiness")
+
+    page.get_by_role("tab", name="My plan").click()
+    retype(page.locator("#cg-p-start input, #cg-p-start textarea").first, "2027-01-04")
+    page.locator("#cg-p-go").click()
+    steps = page.locator("#cg-p-steps")
+    steps.get_by_text("Choose the program", exact=False).first.wait_for()
+    assert "2028-01-04" in steps.inner_text()  # the records rule's 12 months from the start
+    with page.expect_download() as info:
+        page.locator("#cg-p-pdf").click()
+    download = info.value
+    assert download.suggested_filename.endswith(".pdf")
+    assert Path(download.path()).read_bytes().startswith(b"%PDF-")
+    page.evaluate("() => window.scrollTo(0, 0)")
+    _shot(page, "plan")
+    assert not outside, f"the page tried to leave the machine: {outside[:5]}"
