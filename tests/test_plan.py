@@ -58,6 +58,14 @@ def test_due_dates_come_from_the_records_rule_and_the_schedule():
     assert dated == [e.due_by.isoformat() for e in schedule.entries[1:]]
 
 
+def test_costs_sit_on_the_step_they_are_paid_at_with_their_sources():
+    data = plan_json("-p", "BC", "-w", "30", "--start", "2027-01-04")
+    audit = next(s for s in data["steps"] if s["key"] == "audit")
+    fee = next(c for c in data["costs"] if "external COR audit" in c["text"])
+    assert fee["text"] in audit["cost"] and set(fee["sources"]) <= set(audit["sources"])
+    assert any(s["cost"] is None for s in data["steps"])
+
+
 def test_a_worker_count_near_the_secor_limit_adds_the_move_to_cor():
     keys = [s["key"] for s in plan_json("-p", "AB", "-w", "9", "--start", "2027-01-04")["steps"]]
     assert keys[-1] == "grow"

@@ -31,6 +31,17 @@ from assistant.tools.readiness import readiness_questions
 from assistant.tools.readiness_data import OneYearRoute, records_rule
 from assistant.tools.schedule import audit_schedule
 
+# Which step a cost line belongs on, by the unit its rule gives (costs from compare_costs): a
+# one-off fee at joining, a per-person fee with the courses, audit fees with the audit, a
+# yearly fee with the first maintenance year. Ratios stay in the plan's cost list only.
+COST_STEP = {
+    "once": "join",
+    "per_person": "courses",
+    "per_certification": "audit",
+    "per_day": "audit",
+    "per_year": "maintenance",
+}
+
 PLAN_LABEL = (
     "Indicative plan built from public sources; the certifying partner sets the real dates, "
     "courses and fees."
@@ -182,6 +193,22 @@ def _first_steps(elig: EligibilityResult, start: date) -> tuple[list[PlanStep], 
     return steps, partner
 
 
+def _attach_costs(steps: list[PlanStep], group: list) -> list[PlanStep]:
+    """Put each cost line on the step it is paid at (``COST_STEP``), with its sources."""
+    out = list(steps)
+    for line in group:
+        key = COST_STEP.get(line.unit)
+        at = next((i for i, s in enumerate(out) if s.key == key), None)
+        if at is None:
+            continue
+        step = out[at]
+        cost = f"{step.cost}; {line.text}" if step.cost else line.text
+        out[at] = step.model_copy(
+            update={"cost": cost, "sources": dedupe([*step.sources, *line.sources])}
+        )
+    return out
+
+
 def _program_steps(
     elig: EligibilityResult,
     rules: JurisdictionRules,
@@ -307,6 +334,7 @@ def build_plan(
     calls.append(_call("compare_costs", {"jurisdiction": elig.province, "workers": n}, costs))
     group = costs.secor if prog == "SECOR" else costs.cor
     lines = [CostNote(text=c.text, sources=c.sources) for c in group]
+    steps = _attach_costs(steps, group)
     every = [s for step in steps for s in step.sources] + [s for w in warnings for s in w.sources]
     every += [s for c in lines for s in c.sources]
     return Plan(

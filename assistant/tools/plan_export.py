@@ -55,6 +55,8 @@ def to_markdown(plan: Plan) -> str:
     for step in plan.steps:
         due = f" (by {step.due.isoformat()})" if step.due else ""
         lines += [f"## {step.title}{due}", "", f"{step.detail} {refs.marks(step.sources)}", ""]
+        if step.cost:
+            lines += [f"Cost: {step.cost}", ""]
     if plan.costs:
         lines += ["## Costs", ""]
         lines += [f"- {c.text} {refs.marks(c.sources)}" for c in plan.costs] + [""]
@@ -107,6 +109,8 @@ def to_pdf(plan: Plan) -> bytes:
         pdf.multi_cell(0, 7, _latin(step.title + due), new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("helvetica", "", 10)
         body = f"{step.detail} {refs.marks(step.sources)}"
+        if step.cost:
+            body += f"\nCost: {step.cost}"
         pdf.multi_cell(0, 5, _latin(body), new_x="LMARGIN", new_y="NEXT")
     for title, notes in (("Costs", plan.costs), ("Warnings", plan.warnings)):
         if notes:
