@@ -157,7 +157,8 @@ def ingest(
             ChromaIndex(settings, embedder)
         except IndexCorruptError:
             moved = move_aside(settings.chroma_dir)
-            print(f"moved the damaged index to {moved}", file=sys.stderr)
+            if moved is not None:  # nothing to move means the fault is elsewhere: say nothing
+                print(f"moved the damaged index to {moved} (the one backup kept)", file=sys.stderr)
     index = ChromaIndex(settings, embedder)
 
     # A rebuild killed midway leaves its staging collection behind: a full copy, every time.
