@@ -45,7 +45,11 @@ ASK_JURISDICTION = (
     "Which province or territory is your business in? The rules differ by jurisdiction."
 )
 ASK_WORKERS = "How many workers do you have (counting owners, part-time and casual staff)?"
-STREAM_UPDATES = 12
+# Streamed pieces per answer. The answer is whole (and guarded) before the first one, so they
+# are only for the eye, and each costs a re-render and a send (issue 17 found the queue and the
+# old dozen re-renders per answer dominating the chat's time under 16 clients).
+STREAM_UPDATES = 3
+STREAM_MIN_WORDS = 24  # a short answer arrives in one piece
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
@@ -189,8 +193,7 @@ class Assistant:
         """
         answer = self.ask(question, state)
         words = re.split(r"(\s+)", answer.answer)
-        # About a dozen updates whatever the length: each one re-sends the chat to the browser.
-        step = max(12, len(words) // STREAM_UPDATES + 1)
+        step = max(STREAM_MIN_WORDS, len(words) // STREAM_UPDATES + 1)
         for end in range(step, len(words) + step, step):
             yield "".join(words[:end])
         yield answer

@@ -12,6 +12,8 @@ duplicates are removed, and a relevance floor (calibrated on the eval set, see
 from __future__ import annotations
 
 import re
+import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +24,7 @@ from pydantic import ConfigDict
 from rank_bm25 import BM25Okapi
 
 from assistant.corpus import Chunk
-from assistant.index import ChromaIndex
+from assistant.index import FINGERPRINT_KEY, ChromaIndex
 
 SHARED_SCOPES = ("national", "general")
 RRF_K = 60  # the constant from Cormack et al.; large enough that one list cannot dominate
@@ -46,6 +48,9 @@ MIN_COVERAGE = 0.5
 # ...but a passage this close in meaning is about the question whatever words it uses.
 SURE_SIMILARITY = 0.6
 COVERAGE_PASSAGES = 3
+# How often a search asks the index whether an ingest changed it: one metadata read (about a
+# millisecond) every 2 s costs nothing under load and a chat sees a new corpus within 2 s.
+FINGERPRINT_CHECK_SECONDS = 2.0
 _GENERIC = (
     "cor secor certificate recognition safety program employer business company need required "
     "require get my our workers crew province territory rules rule much many often here there "
@@ -167,50 +172,122 @@ def scopes_for(jurisdiction: str | None) -> list[str] | None:
     return [jurisdiction, *SHARED_SCOPES] if jurisdiction else None
 
 
+@dataclass(frozen=True)
+class _View:
+    """What a search reads besides Chroma: the chunks, their keyword index and their vectors."""
+
+    chunks: list[Chunk]
+    by_id: dict[str, Chunk]
+    sentence_vectors: dict[str, Any]
+    bm25: BM25Okapi | None
+    headings: list[set[str]]
+    about: dict[str, str | None]
+    # Each chunk's word set, for the near-duplicate check (tokenized once, not per search).
+    words: dict[str, frozenset[str]]
+
+
 class HybridSearch:
     """Loads every chunk once for BM25, and the sentence vectors once for the composer; vector
-    search goes to Chroma on each query."""
+    search goes to Chroma on each query.
+
+    An ingest by another process changes the index's fingerprint; a search notices (checking at
+    most every `FINGERPRINT_CHECK_SECONDS`) and reloads the keyword view, so a running chat
+    never keyword-matches the old corpus.
+    """
 
     def __init__(self, index: ChromaIndex) -> None:
-        from assistant.sentence_vectors import load_store, store_path
-
         self.index = index
-        self.chunks = index.all_chunks()
-        self._by_id = {c.id: c for c in self.chunks}
-        store = load_store(store_path(index.settings))
-        self.sentence_vectors: dict[str, Any] = {}
-        for chunk in self.chunks:
-            vectors = store.for_chunk(chunk)
-            if vectors is not None:
-                self.sentence_vectors[chunk.id] = vectors
-        self._tokens = [tokenize(c.embedding_text()) for c in self.chunks]
-        self._bm25 = BM25Okapi(self._tokens) if self.chunks else None
-        self._headings = [set(tokenize(c.section)) for c in self.chunks]
+        self._reload_lock = threading.Lock()
+        self._checked_at = time.monotonic()
+        self.fingerprint = self._stored_fingerprint()
+        self._load()
+
+    def _load(self) -> None:
+        from assistant.sentence_vectors import load_store, store_path
         from assistant.understand import find_jurisdictions
 
+        chunks = self.index.all_chunks()
+        store = load_store(store_path(self.index.settings))
+        sentence_vectors: dict[str, Any] = {}
+        for chunk in chunks:
+            vectors = store.for_chunk(chunk)
+            if vectors is not None:
+                sentence_vectors[chunk.id] = vectors
+        tokens = [tokenize(c.embedding_text()) for c in chunks]
         # A topic document's section about one province ("What elements does a Manitoba COR
         # audit have?") is that province's passage as much as the province document's are.
-        self._about = {
-            c.id: c.jurisdiction if c.jurisdiction not in SHARED_SCOPES else None
-            for c in self.chunks
+        about = {
+            c.id: c.jurisdiction if c.jurisdiction not in SHARED_SCOPES else None for c in chunks
         }
-        for c in self.chunks:
+        for c in chunks:
             named = find_jurisdictions(c.section)
-            if self._about[c.id] is None and len(named) == 1:
-                self._about[c.id] = next(iter(named))
+            if about[c.id] is None and len(named) == 1:
+                about[c.id] = next(iter(named))
+        # One object swapped in whole: a search running meanwhile reads the old view, all of it.
+        self._view = _View(
+            chunks,
+            {c.id: c for c in chunks},
+            sentence_vectors,
+            BM25Okapi(tokens) if chunks else None,
+            [set(tokenize(c.section)) for c in chunks],
+            about,
+            {c.id: frozenset(tokenize(c.text)) for c in chunks},
+        )
 
-    def _bm25_ranked(self, query: str, allowed: list[str] | None) -> list[int]:
-        if not self._bm25:
+    @property
+    def chunks(self) -> list[Chunk]:
+        return self._view.chunks
+
+    @property
+    def sentence_vectors(self) -> dict[str, Any]:
+        return self._view.sentence_vectors
+
+    @property
+    def _bm25(self) -> BM25Okapi | None:
+        return self._view.bm25
+
+    def _stored_fingerprint(self) -> str | None:
+        """The fingerprint in the index now (a fresh read: the open collection's is cached).
+
+        Read directly, not through ``index.open()``, which would finish a rebuild's swap: a
+        check every 2 s must never race the ingest process that is doing that swap.
+        """
+        try:
+            live = self.index.client.get_collection(
+                name=self.index.settings.collection, embedding_function=self.index._ef
+            )
+            return (live.metadata or {}).get(FINGERPRINT_KEY)
+        except Exception:  # noqa: BLE001 - mid-swap or unreadable: the next check sees the result
+            return getattr(self, "fingerprint", None)
+
+    def refresh(self, *, force: bool = False) -> bool:
+        """Reload the keyword view when the index changed since it was loaded; True if it did."""
+        now = time.monotonic()
+        if not force and now - self._checked_at < FINGERPRINT_CHECK_SECONDS:
+            return False
+        with self._reload_lock:
+            self._checked_at = now
+            current = self._stored_fingerprint()
+            if current == self.fingerprint and not force:
+                return False
+            self._load()
+            self.fingerprint = current
+            return True
+
+    @staticmethod
+    def _bm25_ranked(view: _View, query: str, allowed: list[str] | None) -> list[Chunk]:
+        if not view.bm25:
             return []
-        scores = self._bm25.get_scores(tokenize(query))
+        scores = view.bm25.get_scores(tokenize(query))
         order = sorted(range(len(scores)), key=lambda i: -scores[i])
         return [
-            i
+            view.chunks[i]
             for i in order
-            if scores[i] > 0 and (allowed is None or self.chunks[i].jurisdiction in allowed)
+            if scores[i] > 0 and (allowed is None or view.chunks[i].jurisdiction in allowed)
         ][:CANDIDATES]
 
-    def _heading_ranked(self, query: str, allowed: list[str] | None) -> list[int]:
+    @staticmethod
+    def _heading_ranked(view: _View, query: str, allowed: list[str] | None) -> list[Chunk]:
         """Chunks whose heading asks the same question: every section heading in the corpus is
         phrased as the question it answers, so a close match there is strong evidence that a
         long passage's body would otherwise dilute."""
@@ -218,14 +295,14 @@ class HybridSearch:
         if not wanted:
             return []
         scored = []
-        for i, heading in enumerate(self._headings):
-            if allowed is not None and self.chunks[i].jurisdiction not in allowed:
+        for i, heading in enumerate(view.headings):
+            if allowed is not None and view.chunks[i].jurisdiction not in allowed:
                 continue
             overlap = len(wanted & heading)
             if overlap:
                 scored.append((overlap / len(wanted | heading), i))
         scored.sort(key=lambda pair: -pair[0])
-        return [i for _, i in scored[:CANDIDATES]]
+        return [view.chunks[i] for _, i in scored[:CANDIDATES]]
 
     def search(
         self,
@@ -243,6 +320,8 @@ class HybridSearch:
             k: how many passages to return.
             vector: the query's embedding when the caller already has it.
         """
+        self.refresh()
+        view = self._view
         allowed = scopes_for(jurisdiction)
         vector = vector or self.index.embedder.embed_query(query)
         fused: dict[str, float] = {}
@@ -254,28 +333,31 @@ class HybridSearch:
             by_id[hit.chunk.id] = hit.chunk
         question_hits = self.index.query_questions(vector, QUESTION_CANDIDATES, allowed)
         for rank, (cid, score) in enumerate(question_hits[:CANDIDATES]):
-            chunk = by_id.get(cid) or self._by_id.get(cid)
+            chunk = by_id.get(cid) or view.by_id.get(cid)
             if chunk is None:  # added by an ingest after this search was loaded
                 continue
             fused[cid] = fused.get(cid, 0.0) + QUESTION_WEIGHT / (RRF_K + rank + 1)
             similarity[cid] = max(score, similarity.get(cid, 0.0))
             by_id[cid] = chunk
-        for ranking in (self._bm25_ranked(query, allowed), self._heading_ranked(query, allowed)):
-            for rank, i in enumerate(ranking):
-                chunk = self.chunks[i]
+        keyword = (
+            self._bm25_ranked(view, query, allowed),
+            self._heading_ranked(view, query, allowed),
+        )
+        for ranking in keyword:
+            for rank, chunk in enumerate(ranking):
                 fused[chunk.id] = fused.get(chunk.id, 0.0) + 1.0 / (RRF_K + rank + 1)
                 by_id.setdefault(chunk.id, chunk)
         if jurisdiction:
             # A user's own jurisdiction's documents answer "in my province" better than a topic
             # document's survey of all of them: half a first-place vote as a prior.
             for cid, chunk in by_id.items():
-                if self._about.get(cid, chunk.jurisdiction) == jurisdiction:
+                if view.about.get(cid, chunk.jurisdiction) == jurisdiction:
                     fused[cid] += OWN_JURISDICTION_PRIOR
         ranked = sorted(fused, key=lambda cid: -fused[cid])
         results: list[Scored] = []
-        kept_tokens: list[set[str]] = []
+        kept_tokens: list[frozenset[str]] = []
         for cid in ranked:
-            tokens = set(tokenize(by_id[cid].text))
+            tokens = view.words.get(cid) or frozenset(tokenize(by_id[cid].text))
             if any(_jaccard(tokens, seen) >= DUPLICATE_JACCARD for seen in kept_tokens):
                 continue  # near-duplicate of a better passage (the NT and NU documents, say)
             kept_tokens.append(tokens)
@@ -284,7 +366,7 @@ class HybridSearch:
                     by_id[cid],
                     fused[cid],
                     similarity.get(cid, 0.0),
-                    self.sentence_vectors.get(cid),
+                    view.sentence_vectors.get(cid),
                     list(vector),
                 )
             )
@@ -313,7 +395,7 @@ def lexical_coverage(
     return sum(w for t, w in weight.items() if t in seen) / sum(weight.values())
 
 
-def _jaccard(a: set[str], b: set[str]) -> float:
+def _jaccard(a: frozenset[str] | set[str], b: frozenset[str] | set[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
 
 

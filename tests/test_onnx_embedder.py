@@ -77,7 +77,7 @@ def test_one_query_and_a_batch_get_the_same_vector(onnx_embedder):
 def test_a_damaged_onnx_file_is_rebuilt_and_the_user_is_told(tmp_path, capsys):
     model = default_model_path()
     target = onnx_file(tmp_path, model)
-    target.parent.mkdir(parents=True)
+    target.parent.mkdir(parents=True, exist_ok=True)  # onnx_file already made it for its memo
     target.write_bytes(b"not an onnx model")
     embedder = Embedder(model, tmp_path)
     vector = embedder.embed_query("Which program fits a roofer with 8 workers?")
