@@ -134,7 +134,7 @@ def build(panel_fields: list[Any], data_dir: Path) -> None:
                     x="element", y="score", color="result", y_lim=[0, 100], sort=None,
                     color_map={"Passes": "#16a34a", "Below the line": "#dc2626",
                                "No mark": "#6b7280", PASS_LINE: "#1d4ed8"},
-                    x_label_angle=-30, height=340, label="Projected scores by element",
+                    x_label_angle=-40, height=380, label="Projected scores by element",
                     elem_id="cg-r-chart",
                 )  # fmt: skip
                 out = gr.Markdown("", elem_id="cg-r-out")
@@ -170,9 +170,11 @@ def build(panel_fields: list[Any], data_dir: Path) -> None:
         unanswered = len(wanted - set(given))
         if unanswered:
             note = f"\n\n*Unanswered questions count as no ({unanswered} left).*"
+        rows = chart_rows(result)
         return (
             _program_line(listing),
-            pd.DataFrame(chart_rows(result)),
+            # The elements' order, then the overall score and the pass lines (not by name).
+            gr.update(value=pd.DataFrame(rows), sort=[r["element"] for r in rows]),
             result_markdown(result) + note,
         )
 
