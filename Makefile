@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Re-install only when pyproject.toml changes (the stamp carries its hash).
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 
-.PHONY: install index chat test lint eval bench browser clean
+.PHONY: install index chat test check lint eval bench browser clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,12 @@ test: install browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 	$(BIN)/corguide eval
+
+# The developer's loop: lint and every test that needs neither the real model, nor the real
+# index, nor a browser (tests/conftest.py marks them `model`). `make test` still runs everything.
+check: install
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q -m "not model and not browser and not slow"
 
 eval: install
 	$(BIN)/corguide eval

@@ -20,6 +20,17 @@ NETGUARD_DIR = Path(__file__).parent / "netguard"
 install()  # every test, and everything it imports, runs with outbound connections refused
 
 
+# Fixtures that load the real model or ingest the real corpus: a test that uses one is marked
+# `model`, so `make check` (pytest -m "not model ...") runs the fast rest in under a minute.
+MODEL_FIXTURES = frozenset({"embedder", "built_index", "assistant", "cli_env"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.model)
+
+
 @pytest.fixture(autouse=True)
 def _no_network_attempts():
     """Fail any test whose code tried to reach the network, even if it swallowed the error."""

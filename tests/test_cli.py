@@ -86,6 +86,7 @@ def test_doctor_healthy(use_index, capsys):
     assert "FAIL" not in out
 
 
+@pytest.mark.model  # loads the real model in a new process
 def test_doctor_names_the_fix_for_a_missing_index(monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("CORGUIDE_DATA_DIR", str(tmp_path))
     get_settings.cache_clear()

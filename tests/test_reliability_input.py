@@ -445,6 +445,7 @@ def test_vote_endpoint_keeps_hostile_text_intact(client, settings):
 # ---- the command line ---------------------------------------------------------------------------
 
 
+@pytest.mark.model  # loads the real model in a new process
 def test_cli_ask_with_a_100000_character_argument(tmp_path):
     """A real process: exit 2, one line on stderr, nothing on stdout, no index built for it."""
     data = tmp_path / "data"

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 from conftest import subprocess_env
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,6 +51,7 @@ def _wait_for_page(url: str, proc: subprocess.Popen, seconds: float) -> int | No
     return status
 
 
+@pytest.mark.model  # loads the real model in a new process
 def test_first_run_ingest_and_chat_start_up_make_no_outbound_connection(tmp_path):
     corpus = tmp_path / "corpus"
     (corpus / "guidance").mkdir(parents=True)
