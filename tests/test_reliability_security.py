@@ -401,21 +401,30 @@ def test_login_compares_user_names_exactly(guarded):
     assert callable(check) and check("owner", "s3cret") and not check("Owner", "s3cret")
 
 
-def test_failed_logins_lock_the_client_out(guarded):
+def test_failed_logins_lock_the_client_out(guarded, monkeypatch):
     """The issue's 200 wrong logins: after the free tries, every attempt (even the right
-    password) is refused with 429 and a Retry-After, and the wait grows."""
-    from ui.server_guard import LOGIN_FREE_FAILURES
+    password) is refused with 429 and a Retry-After, and the wait grows. The back-off's clock
+    is held still, then moved, so the test does not depend on how fast the machine is."""
+    from ui import server_guard
 
+    clock = [1000.0]
+    monkeypatch.setattr(server_guard, "_now", lambda: clock[0])
     url, _ = guarded
-    codes = [_login(url, "owner", f"guess-{i}").status_code for i in range(LOGIN_FREE_FAILURES)]
-    assert codes == [400] * LOGIN_FREE_FAILURES
-    sixth = _login(url, "owner", "guess-6")
-    assert sixth.status_code == 400  # checked, and it starts the lockout
+    free = server_guard.LOGIN_FREE_FAILURES
+    codes = [_login(url, "owner", f"guess-{i}").status_code for i in range(free + 1)]
+    assert codes == [400] * (free + 1)  # the last one starts the lockout
     locked = _login(url, "owner", "s3cret")
-    assert locked.status_code == 429 and int(locked.headers["Retry-After"]) >= 1
+    assert locked.status_code == 429 and locked.headers["Retry-After"] == "1"
     assert "try again" in locked.json()["detail"]
-    for _ in range(20):
-        assert _login(url, "owner", "guess").status_code == 429
+    assert {_login(url, "owner", "guess").status_code for _ in range(200)} == {429}
+
+    clock[0] += 1.5  # the first lockout (1 s) is over: one more guess is checked, and fails
+    assert _login(url, "owner", "guess-again").status_code == 400
+    longer = _login(url, "owner", "s3cret")
+    assert longer.status_code == 429 and longer.headers["Retry-After"] == "2"  # doubled
+    clock[0] += 2.5
+    assert _login(url, "owner", "s3cret").status_code == 200
+    assert _login(url, "owner", "one-typo").status_code == 400  # the streak starts over
 
 
 def test_login_backoff_grows_and_a_success_resets_it():
