@@ -67,8 +67,9 @@ def _rebuild(data_dir: Path) -> subprocess.Popen:
 class _Watch:
     """The server side of a load run: memory at each tenth of the answers, and the rebuild."""
 
-    def __init__(self, progress: Path, target: int, warmup_seconds: float) -> None:
+    def __init__(self, progress: Path, target: int, warmup_seconds: float, hold: Path) -> None:
         self.progress, self.target, self.warmup_seconds = progress, target, warmup_seconds
+        self.hold = hold
         self.start_mb = _rss_mb()
         self.warm_mb: float | None = None
         self.end_mb = self.start_mb
@@ -93,6 +94,7 @@ class _Watch:
             and self._rebuild is None
             and done >= REBUILD_AT_SHARE * self.target
         ):
+            self.hold.touch()
             self._rebuild = _rebuild(rebuild_dir)
             self._rebuild_started = time.perf_counter()
             self.rebuild_info = {"started_after_answers": done}
@@ -103,6 +105,7 @@ class _Watch:
         assert self._rebuild is not None and self.rebuild_info is not None
         if "ok" in self.rebuild_info:
             return
+        self.hold.unlink(missing_ok=True)
         self.rebuild_info["seconds"] = round(time.perf_counter() - self._rebuild_started, 1)
         self.rebuild_info["ok"] = self._rebuild.returncode == 0
         if done is None:
@@ -130,11 +133,12 @@ def ui_load(
     warmup_seconds: float = 10.0,
 ) -> dict[str, Any]:
     """``clients`` concurrent gradio_client users on loopback, for at least ``seconds`` and
-    until ``answers`` answers are in (whichever is later; capped at 10 times ``seconds``).
+    until ``answers`` answers are in (whichever is later; capped at 20 times ``seconds``).
 
     Memory (this process's resident set, which serves the app) is recorded at the start, after
     warm-up and at every tenth of the run. With ``rebuild``, ``corguide ingest --rebuild``
-    runs in another process on the same data dir once 30% of the answers are in.
+    runs in another process on the same data dir once 30% of the answers are in, and the
+    clients keep asking until it has swapped the new index in.
     """
     try:
         import gradio_client  # noqa: F401  (the child needs it; fail here with a reason)
@@ -159,12 +163,15 @@ def ui_load(
         "clients": clients,
         "seconds": seconds,
         "answers": answers,
-        "max_seconds": 10 * seconds,
+        "max_seconds": 20 * seconds,
         "progress": str(work / "progress"),
+        # While this file exists (a rebuild is running) the clients keep asking, so the
+        # rebuild's swap happens under load, not after the last answer.
+        "hold": str(work / "hold"),
     }
     (work / "job.json").write_text(json.dumps(job))
     try:
-        watch = _Watch(work / "progress", max(answers, 1), warmup_seconds)
+        watch = _Watch(work / "progress", max(answers, 1), warmup_seconds, work / "hold")
         child = subprocess.Popen(
             [sys.executable, "-m", "assistant.evals.bench_load", str(work / "job.json")],
             stdout=subprocess.PIPE,
@@ -225,7 +232,8 @@ def run_clients(job: dict[str, Any]) -> dict[str, Any]:
 
     def finished() -> bool:
         now = time.perf_counter()
-        return now >= max_end or (now >= min_end and len(latencies) >= job["answers"])
+        held = Path(job["hold"]).exists()
+        return now >= max_end or (now >= min_end and len(latencies) >= job["answers"] and not held)
 
     def user(n: int) -> None:
         i = n
