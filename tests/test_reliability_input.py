@@ -434,12 +434,15 @@ def test_chat_endpoint_refuses_bad_input_clearly(client, args, message):
 
 
 def test_vote_endpoint_keeps_hostile_text_intact(client, settings):
-    question = "<script>alert(1)</script> 🦺 Québec?\n" + "y" * 20_000
+    """A vote names an answer the server gave (issue 18 item 1); the server's own copy of a
+    hostile question is stored as it was asked, not escaped or cut."""
+    question = "<script>alert(1)</script> 🦺 Québec? <b>SECOR</b>"
     before = len(read_votes(settings.feedback_path))
-    client.predict(question, "<b>answer</b>", "up", [], api_name="/vote")
+    answer = client.predict(question, None, None, False, False, api_name="/chat")
+    client.predict(answer["answer_id"], "up", api_name="/vote")
     votes = read_votes(settings.feedback_path)
     assert len(votes) == before + 1
-    assert votes[-1].question == question and votes[-1].answer == "<b>answer</b>"
+    assert votes[-1].question == question and votes[-1].answer == answer["answer"]
 
 
 # ---- the command line ---------------------------------------------------------------------------
