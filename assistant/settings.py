@@ -23,6 +23,9 @@ for _name, _value in {
     "ANONYMIZED_TELEMETRY": "False",
     "GRADIO_ANALYTICS_ENABLED": "False",
     "TOKENIZERS_PARALLELISM": "false",
+    # onnxruntime (the question embedder) otherwise writes a device id and a telemetry database
+    # to ~/.cache/Microsoft/DeveloperTools: files outside the data dir, on every machine.
+    "ORT_DISABLE_TELEMETRY": "1",
 }.items():
     os.environ.setdefault(_name, _value)
 

@@ -87,8 +87,15 @@ def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
 
 
 def copy_index(settings, target: Path) -> Path:
-    """A private copy of the session index, for tests that damage or change it."""
+    """A private copy of the session index, for tests that damage or change it.
+
+    The ONNX export goes along to the copy's data dir (``target``'s parent): without it a child
+    process on the copy would export the model again, importing torch (15 to 20 s).
+    """
     shutil.copytree(settings.chroma_dir, target)
+    onnx_cache = settings.data_dir / "cache" / "onnx"
+    if onnx_cache.is_dir():
+        shutil.copytree(onnx_cache, target.parent / "cache" / "onnx", dirs_exist_ok=True)
     return target
 
 

@@ -8,9 +8,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from fpdf import FPDF
-from icalendar import Calendar, Event
-
 from assistant.tools.plan import Plan
 
 PRODID = "-//corguide//certification plan//EN"
@@ -70,6 +67,8 @@ def to_markdown(plan: Plan) -> str:
 
 def to_ics(plan: Plan, *, now: datetime | None = None) -> bytes:
     """One all-day calendar event per dated step (audits included), built with icalendar."""
+    from icalendar import Calendar, Event  # imported here: only an ICS export needs it
+
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -95,6 +94,8 @@ def _latin(text: str) -> str:
 def to_pdf(plan: Plan) -> bytes:
     """A printable PDF of the plan with its numbered, linked sources (fpdf2)."""
     refs = _Refs()
+    from fpdf import FPDF  # imported here: fpdf costs ~2 s of every CLI start otherwise
+
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.add_page()
