@@ -143,19 +143,13 @@ def ui_load(
     try:
         import gradio_client  # noqa: F401  (the child needs it; fail here with a reason)
 
-        from ui.app import build_app
+        from ui.app import build_app, launch_options
     except ImportError as exc:
         return {"p95_ms": None, "reason": f"the UI cannot be imported ({exc})"}
     demo = build_app(assistant, assistant.settings)
     port = _free_port()
-    demo.launch(
-        server_name="127.0.0.1",
-        server_port=port,
-        prevent_thread_lock=True,
-        quiet=True,
-        ssr_mode=False,
-        share=False,
-    )
+    # The same options `corguide chat` serves with: session cap, idle sweeper, argument guard.
+    demo.launch(**launch_options("127.0.0.1", port), prevent_thread_lock=True, quiet=True)
     work = Path(tempfile.mkdtemp(prefix="corguide-load-"))
     job = {
         "url": f"http://127.0.0.1:{port}/",
