@@ -33,6 +33,8 @@ from assistant.jurisdictions import JURISDICTIONS, NAMES, NATIONAL
 T = TypeVar("T")
 
 DEFAULT_RULES_DIR = Path(__file__).resolve().parents[1] / "corpus" / "rules"
+# libyaml when PyYAML was built with it (the wheels are), else the pure-Python safe loader.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 RULE_FILES: tuple[str, ...] = (*(code.lower() for code in JURISDICTIONS), NATIONAL)
 
 Confidence = Literal["high", "medium", "low"]
@@ -439,7 +441,9 @@ def load_rules_file(path: Path) -> JurisdictionRules:
     except OSError as exc:
         raise CorpusError(f"{path}: cannot read rules file ({exc.strerror})") from None
     try:
-        data = yaml.safe_load(text)
+        # libyaml's parser, same safe semantics: 0.4 s instead of 4.7 s for the 15 files on a
+        # loaded 2-core machine (measured 2026-12-02), paid by every question-answering start.
+        data = yaml.load(text, Loader=_SAFE_LOADER)  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""
