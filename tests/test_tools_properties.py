@@ -5,6 +5,7 @@ import math
 import re
 from datetime import date
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -184,6 +185,10 @@ def test_audit_schedule_properties(code, day):
 @SETTINGS
 @given(code=codes, n=workers, sites=st.integers(0, 100_000))
 def test_compare_costs_properties(code, n, sites):
+    if sites == 0:  # a business works from at least one place (issue 18: --sites 0 is refused)
+        with pytest.raises(InputError, match="sites must be at least 1"):
+            compare_costs(code, n, sites)
+        return
     r = compare_costs(code, n, sites)
     assert r.indicative is True
     for line in [*r.secor, *r.cor, *r.other]:
