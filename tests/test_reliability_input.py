@@ -496,17 +496,8 @@ def test_cli_ask_with_a_100000_character_argument(tmp_path):
     ],
 )
 def test_cli_bad_input_is_short_and_exits_2(argv, message, capsys, monkeypatch, tmp_path):
-    from assistant.settings import get_settings
-
-    monkeypatch.setenv("CORGUIDE_DATA_DIR", str(tmp_path / "data"))
-    get_settings.cache_clear()
-    try:
-        with pytest.raises(SystemExit) as exit_info:
-            main(argv)
-    finally:
-        get_settings.cache_clear()
-    _, err = capsys.readouterr()
-    assert exit_info.value.code == 2, err
+    code, err = _run_main(argv, tmp_path, monkeypatch, capsys)
+    assert code == 2, err
     assert "Traceback" not in err
     assert message.lower() in err.lower()
     assert len(err.strip().splitlines()) <= 4

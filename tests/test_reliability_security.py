@@ -120,22 +120,7 @@ def test_no_endpoint_takes_a_file_or_a_path(client, served):
 
 def _queue_call(url: str, fn_index: int, data: list) -> str:
     """Call an event handler the page wires up (not a named endpoint) the way the page does."""
-    session = f"security-{time.time_ns()}"
-    join = httpx.post(
-        url + "gradio_api/queue/join",
-        json={"data": data, "fn_index": fn_index, "session_hash": session},
-        timeout=30,
-    )
-    assert join.status_code == 200, join.text
-    stream = ""
-    with httpx.stream(
-        "GET", url + f"gradio_api/queue/data?session_hash={session}", timeout=60
-    ) as response:
-        for line in response.iter_lines():
-            stream += line + "\n"
-            if "process_completed" in line:
-                break
-    return stream
+    return _in_session(url, f"security-{time.time_ns()}", {"data": data, "fn_index": fn_index})
 
 
 def test_a_crafted_chat_history_cannot_pull_in_a_file(served, settings, tmp_path):
@@ -495,7 +480,9 @@ def test_endpoints_refuse_too_few_or_too_many_arguments(client, served, capfd):
 
 
 def _in_session(url: str, session: str, body: dict) -> str:
-    join = httpx.post(url + "gradio_api/queue/join", json={**body, "session_hash": session})
+    join = httpx.post(
+        url + "gradio_api/queue/join", json={**body, "session_hash": session}, timeout=30
+    )
     assert join.status_code == 200, join.text
     stream = ""
     with httpx.stream(
