@@ -14,14 +14,15 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
-import yaml
-
 from assistant.errors import CorpusError
+from assistant.jurisdictions import JURISDICTIONS
+from assistant.rules import load_rules, render_passages
+from assistant.source_refs import NAMED_SOURCES, SEED_ARTICLE
+from assistant.source_refs import REFERENCE_CAVEATS as REFERENCE_CAVEATS  # re-exported
+from assistant.yaml_strict import YAMLError, load_yaml
 
 REQUIRED_FIELDS = ("title", "jurisdiction", "programs", "topics", "sources", "last_verified")
-JURISDICTION_CODES = (
-    "AB", "BC", "SK", "MB", "ON", "QC", "NB", "NS", "PE", "NL", "YT", "NT", "NU",
-)  # fmt: skip
+JURISDICTION_CODES = JURISDICTIONS  # the one list, in assistant.jurisdictions
 SCOPES = ("national", "general")
 CONFIDENCE_LEVELS = ("high", "medium", "low")
 _SOURCES_LINE = re.compile(r"^Sources?:\s*(.+)$", re.MULTILINE)
@@ -29,36 +30,12 @@ _SOURCES_LINE = re.compile(r"^Sources?:\s*(.+)$", re.MULTILINE)
 # point to the section, never quoted, so they stay out of the citable text as Sources does.
 _QUESTIONS_LINE = re.compile(r"^Questions?:\s*(.+)$", re.MULTILINE)
 RULES_QUESTIONS_FILE = "questions.yaml"
-# Two sources have no web address: the industry article the product starts from (our copy carries
-# no address) and the caveats of the reference compilation the corpus was written from. Any
-# other source must be a URL; an unknown label is an error.
-SEED_ARTICLE = "industry article: Cor vs Se-Cor (consultancy explainer of 2023-08-13)"
-REFERENCE_CAVEATS = "reference compilation: cor-secor-facts.md section 15 (caveats)"
-NAMED_SOURCES = frozenset({SEED_ARTICLE, REFERENCE_CAVEATS})
 _URL = re.compile(r"https?://[^\s,;)]+")
 # Largest guidance file accepted. Calibrated on the corpus: the largest file (alberta.md) is
 # about 21 KB, so 256 KiB leaves twelve times that room while a pasted 5 MB dump is refused.
 MAX_GUIDANCE_BYTES = 256 * 1024
 RULES_DOC_PREFIX = "rules-"  # rules passages are documents "rules-<code>"; no file may take one
 _HEADING = re.compile(r"^(#{1,3})\s+(.+?)\s*#*\s*$")
-
-
-class _StrictBoolLoader(yaml.SafeLoader):
-    """YAML 1.1 reads ``ON``, ``NO`` and ``YES`` as booleans; here only true/false are."""
-
-
-_StrictBoolLoader.yaml_implicit_resolvers = {
-    key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_StrictBoolLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
-
-
-def load_yaml(text: str) -> object:
-    """Parse YAML where only true/false are booleans (so ``jurisdiction: ON`` stays "ON")."""
-    return yaml.load(text, Loader=_StrictBoolLoader)  # noqa: S506 - a SafeLoader subclass
 
 
 @dataclass(frozen=True)
@@ -185,7 +162,7 @@ def parse_document(path: Path) -> Document:
         raise CorpusError(f"{path}:1: front matter is not closed by a '---' line") from None
     try:
         meta = load_yaml("\n".join(lines[1:end]))
-    except yaml.YAMLError as exc:
+    except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = (mark.line + 2) if mark else 1
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
@@ -430,8 +407,6 @@ def load_guidance(corpus_dir: Path) -> list[Chunk]:
 
 def load_corpus(corpus_dir: Path) -> list[Chunk]:
     """All chunks: guidance sections plus the rules rendered as readable passages."""
-    from assistant.rules import load_rules, render_passages
-
     chunks = load_guidance(corpus_dir)
     rules = load_rules(corpus_dir / "rules")
     rules_questions = load_rules_questions(corpus_dir / "rules" / RULES_QUESTIONS_FILE)
@@ -470,7 +445,7 @@ def load_rules_questions(path: Path) -> dict[str, dict[str, tuple[str, ...]]]:
         return {}
     try:
         data = load_yaml(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+    except (OSError, UnicodeDecodeError, YAMLError) as exc:
         raise CorpusError(f"{path}: cannot read the rules questions ({exc})") from None
     if data is None:
         return {}

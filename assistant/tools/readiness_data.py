@@ -12,11 +12,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from assistant.errors import CorpusError
 from assistant.rules import JurisdictionRules, SourceList
+from assistant.yaml_strict import YAMLError, load_yaml
 
 READINESS_DIR = Path(__file__).resolve().parents[2] / "corpus" / "readiness"
 QUESTIONS_FILE = "questions.yaml"
@@ -102,10 +102,10 @@ class RecordsRule(_Strict):
 def _load(name: str, model: type[BaseModel], folder: Path) -> BaseModel:
     path = folder / name
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise CorpusError(f"{path}: cannot read ({exc.strerror})") from None
-    except yaml.YAMLError as exc:
+    except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""
         raise CorpusError(f"{path}:{where} is not valid YAML") from None
