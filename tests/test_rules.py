@@ -1,5 +1,7 @@
 """The rules files: schema, provenance on every value, disagreements, readable passages."""
 
+import doctest
+import importlib
 import re
 import shutil
 from pathlib import Path
@@ -13,6 +15,7 @@ from assistant.errors import CorpusError
 from assistant.jurisdictions import JURISDICTIONS
 from assistant.rules import (
     DEFAULT_RULES_DIR,
+    PASSAGE_TOPICS,
     JurisdictionRules,
     Sourced,
     WorkerLimit,
@@ -22,6 +25,28 @@ from assistant.rules import (
     render_passages,
     rules_for,
 )
+from assistant.rules_passage_builder import PassageBuilder
+from assistant.rules_topics_audit import (
+    audit_cycle,
+    audit_elements,
+    costs,
+    incentives,
+    notes,
+    partners,
+    pass_marks,
+    procurement,
+    reciprocity,
+    training,
+)
+from assistant.rules_topics_programs import (
+    no_secor,
+    other_programs,
+    overview,
+    secor_counting,
+    secor_limit,
+    size_classes,
+)
+from assistant.yaml_strict import load_yaml
 
 TOPICS = {
     "overview", "eligibility", "worker-count", "subcontractors", "elements", "audit",
@@ -218,3 +243,82 @@ def test_partners_for():
     assert len(partners_for("AB")) == 10
     assert partners_for("QC") == []
     assert partners_for("YT", "anything")[0].name.startswith("Northern Safety Network Yukon")
+
+
+# One case per branch of each topic: the topic function alone renders the fact, and
+# render_passages carries that same passage (the split of the old single function kept every
+# passage byte for byte; checked against a copy of the output before the split).
+TOPIC_CASES = [
+    (overview, "AB", "Alberta has a Certificate of Recognition (COR) program."),
+    (overview, "QC", "No COR program was found for Quebec."),
+    (secor_limit, "MB", "is for employers with fewer than 10 workers"),
+    (secor_counting, "BC", "how workers are counted depends on the certifying partner"),
+    (secor_counting, "AB", "counted as people working for the business at any one time"),
+    (no_secor, "ON", "Small employers use the regular COR program."),
+    (other_programs, "NS", "(program id OWNER-OPERATOR) is a Nova Scotia certificate."),
+    (size_classes, "NS", "Nova Scotia sorts certified employers into size classes"),
+    (pass_marks, "AB", "passes with at least 80% overall and at least 50% on every element"),
+    (pass_marks, "ON", "This is a gate before the external audit, not the certificate's pass"),
+    (audit_cycle, "AB", "In Alberta a COR is valid for 3 years."),
+    (audit_elements, "AB", "The Alberta audit covers 10 elements"),
+    (partners, "AB", "Contact the partner for your industry to register."),
+    (incentives, "MB", "greater of 15% of premium or $3,000, capped at 75% of premium"),
+    (procurement, "AB", "Alberta Transportation and Economic Corridors:"),
+    (training, "AB", "Principles of Health and Safety Management (PHSM)"),
+    (costs, "AB", "$200 per certification"),
+    (reciprocity, "BC", "temporary reciprocity letter, valid 6 months"),
+    (notes, "AB", "ISO 45001"),
+]
+
+
+@pytest.mark.parametrize(
+    ("topic", "code", "fragment"), TOPIC_CASES, ids=[f"{t.__name__}-{c}" for t, c, _ in TOPIC_CASES]
+)
+def test_each_topic_renders_its_passage(topic, code, fragment):
+    rules = rules_for(code)
+    builder = PassageBuilder(rules)
+    topic(builder)
+    own = [p for p in builder.passages if fragment in p.text]
+    assert own, [p.text for p in builder.passages]
+    assert all(p in render_passages(rules) for p in own)
+
+
+def test_passages_follow_the_topic_list():
+    assert {t for t, _, _ in TOPIC_CASES} == set(PASSAGE_TOPICS)  # every topic has a case
+    for code in (*JURISDICTIONS, "national"):
+        rules = rules_for(code)
+        builder = PassageBuilder(rules)
+        for topic in PASSAGE_TOPICS:
+            topic(builder)
+        assert builder.passages == render_passages(rules)
+
+
+def test_yaml_reads_only_true_and_false_as_booleans():
+    data = load_yaml("jurisdiction: ON\nanswer: no\nother: Yes\nflag: true\noff_flag: FALSE")
+    assert data == {
+        "jurisdiction": "ON", "answer": "no", "other": "Yes", "flag": True, "off_flag": False,
+    }  # fmt: skip
+
+
+def test_unquoted_on_in_a_rules_file_reads_as_ontario(tmp_path):
+    folder = _copy_rules(tmp_path)
+    path = folder / "on.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace('code: "ON"', "code: ON", 1))
+    assert "\ncode: ON\n" in path.read_text(encoding="utf-8")
+    rules = load_rules_file(path)
+    assert rules.code == "ON"
+    assert rules.cor.exists.value is True  # `value: true` is still a boolean
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "assistant.rules_lookup",
+        "assistant.rules_passages",
+        "assistant.rules_prose",
+        "assistant.yaml_strict",
+    ],
+)
+def test_docstring_examples(module):
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0 and result.attempted > 0
