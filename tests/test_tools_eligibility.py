@@ -1,5 +1,8 @@
 """check_eligibility: table-driven boundaries for every jurisdiction."""
 
+import doctest
+import importlib
+
 import pytest
 
 from assistant.errors import InputError
@@ -215,3 +218,11 @@ def test_contract_keys():
 def test_bad_input_is_an_input_error(args, kwargs, match):
     with pytest.raises(InputError, match=match):
         check_eligibility(*args, **kwargs)
+
+
+@pytest.mark.parametrize(
+    "module", ["assistant.tools.eligibility_count", "assistant.tools.eligibility_result"]
+)
+def test_step_module_docstring_examples(module):
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0 and result.attempted > 0
