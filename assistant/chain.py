@@ -19,10 +19,12 @@ from langchain_core.runnables import RunnableLambda
 from assistant.answer import Answer, Citation, ConversationState, ToolCall
 from assistant.compose import SLOT_WORDS, Composer
 from assistant.dialogue.intents import IntentClassifier
-from assistant.errors import CorguideError, InputError
+from assistant.embeddings import load_embedder
+from assistant.errors import CorguideError, IndexIncompleteError, IndexMissingError, InputError
 from assistant.guard import check
 from assistant.index import ChromaIndex
 from assistant.jurisdictions import NAMES
+from assistant.llm import llm_answer, load_chat_model
 from assistant.retrieve import (
     MIN_COVERAGE,
     MIN_SIMILARITY,
@@ -31,8 +33,10 @@ from assistant.retrieve import (
     Scored,
     lexical_coverage,
 )
+from assistant.rules import partners_for
+from assistant.rules_store import rules_problem_notice, served_rules, using_corpus
 from assistant.settings import Settings, get_settings
-from assistant.tools.chat_tools import describe_tool_call  # also the readiness check, plan
+from assistant.tools.registry import describe_tool_call, run_tool
 from assistant.understand import Plan, plan_question, understood_line
 
 REFUSAL = (
@@ -93,8 +97,6 @@ class Assistant:
     """Answers questions over one index; load once, ask many times."""
 
     def __init__(self, settings: Settings, search: HybridSearch, llm: Any = None) -> None:
-        from assistant.rules_store import served_rules, using_corpus
-
         self.settings = settings
         self.search = search
         # The rules of this assistant's corpus (its last good copy when a file is broken); the
@@ -121,9 +123,6 @@ class Assistant:
             IndexCorruptError: the index cannot be read.
             ModelError: the embedding or chat model cannot be loaded.
         """
-        from assistant.embeddings import load_embedder
-        from assistant.errors import IndexMissingError
-
         settings = settings or get_settings()
         index = ChromaIndex(
             settings, load_embedder(settings.embedding_model, settings.data_dir / "cache")
@@ -134,8 +133,6 @@ class Assistant:
                 f"the index at {index.location} is empty: run `corguide ingest`"
             )
         if index.fingerprint() is None:
-            from assistant.errors import IndexIncompleteError
-
             # The fingerprint is written last: without it the first ingest never finished,
             # and an answer from part of the corpus would look complete.
             raise IndexIncompleteError(
@@ -143,8 +140,6 @@ class Assistant:
                 "ingest that built it stopped before the end): run `corguide ingest` to complete it"
             )
         if llm is None and settings.llm:
-            from assistant.llm import load_chat_model
-
             llm = load_chat_model(settings.llm)
         return cls(settings, HybridSearch(index), llm)
 
@@ -156,8 +151,6 @@ class Assistant:
         Raises:
             InputError: the question is empty or too long.
         """
-        from assistant.rules_store import using_corpus
-
         started = time.perf_counter()
         text = clean_question(question, self.settings.max_question_chars)
         with using_corpus(self.settings.corpus_dir, self.settings.data_dir):
@@ -218,12 +211,9 @@ class Assistant:
         gathered = Gathered(plan)
         if not plan.in_scope or plan.act in ("smalltalk", "reset", "ask"):
             return gathered
-        from assistant.tools import TOOL_FUNCTIONS
-        from assistant.tools.chat_tools import CHAT_TOOLS
-
         for name, args in plan.tools:
             try:
-                result = {**TOOL_FUNCTIONS, **CHAT_TOOLS}[name](**args)
+                result = run_tool(name, args)
             except CorguideError as exc:
                 gathered.notes.append(f"{name}: {exc}")
                 continue
@@ -231,8 +221,6 @@ class Assistant:
                 ToolCall(name=name, args=args, result=result.model_dump(mode="json"))
             )
         if gathered.tool_calls:
-            from assistant.rules_store import rules_problem_notice, served_rules
-
             broken = rules_problem_notice(served_rules())
             if broken:  # the tools answered from the last good rules: say which file is broken
                 plan.notes.append(broken[0].upper() + broken[1:])
@@ -268,31 +256,8 @@ class Assistant:
         if plan.act in ("smalltalk", "reset", "ask"):
             return Answer(answer=plan.reply, asked_back=plan.act == "ask", **base)
         if plan.act == "context":
-            parts = [plan.reply, *plan.notes, *_tool_refusals(gathered)]
-            parts += [describe_tool_call(call) for call in gathered.tool_calls]
-            if plan.ask_for_jurisdiction:
-                parts.append(ASK_JURISDICTION)
-            elif plan.ask_for_workers:
-                parts.append(ASK_WORKERS)
-            elif gathered.tool_calls:
-                parts.append(self._partner_line(plan.state))
-            return Answer(
-                answer="\n\n".join(parts),
-                tool_calls=gathered.tool_calls,
-                asked_back=bool(asked_for),
-                **base,
-            )
-        # The closest passage among those retrieved, not only the first: fusion may rank a
-        # keyword match first while a passage below it is much closer in meaning.
-        best = max((p.similarity for p in gathered.passages), default=0.0)
-        covered = bool(gathered.tool_calls) or (
-            best >= MIN_SIMILARITY
-            and (
-                best >= SURE_SIMILARITY
-                or lexical_coverage(plan.focus, gathered.passages, self.composer.idf, SLOT_WORDS)
-                >= MIN_COVERAGE
-            )
-        )
+            return self._context_answer(gathered, base)
+        covered = self._covered(gathered)
         if not covered and plan.ask_for_jurisdiction:
             # Nothing general answers it: the province is what is missing, so ask for it.
             base["route"] = "ask"
@@ -316,35 +281,7 @@ class Assistant:
             base["route"] = "not_covered"
             return Answer(answer=text, not_covered=True, **base)
         if self.llm is not None:
-            from assistant.llm import llm_answer
-
-            try:
-                llm_text, llm_citations, llm_calls = llm_answer(
-                    self.llm, plan, gathered.passages, gathered.tool_calls
-                )
-            except Exception as exc:  # any provider failure falls back to the composer
-                base["notes"].append(
-                    f"the language model failed ({type(exc).__name__}); "
-                    "the extractive answer is shown"
-                )
-            else:
-                report = check(llm_text, llm_citations, llm_calls)
-                # An answer must rest on something: a cited passage or a tool result. SmolLM2
-                # was seen echoing the question with no citation, which has no number to catch.
-                grounded = bool(report.citations) or bool(llm_calls)
-                if report.ok and llm_text.strip() and grounded:
-                    text, citations = llm_text, report.citations
-                    gathered.tool_calls = llm_calls
-                elif report.ok:
-                    base["notes"].append(
-                        "the language model's answer cited no passage or tool result, "
-                        "so the extractive answer is shown"
-                    )
-                else:
-                    base["notes"].append(
-                        "the language model's answer failed the grounding check "
-                        f"({_guard_reason(report)}), so the extractive answer is shown"
-                    )
+            text, citations = self._llm_or(text, citations, gathered, base["notes"])
         report = check(text, citations, gathered.tool_calls, echoed=plan.question)
         if not report.ok:  # the composer quotes exactly; this only trips on a bug, so be loud
             base["notes"].append(f"guard: {_guard_reason(report)}")
@@ -365,6 +302,72 @@ class Assistant:
         )
 
     # -- helpers ----------------------------------------------------------------------------
+
+    def _context_answer(self, gathered: Gathered, base: dict[str, Any]) -> Answer:
+        """A statement of facts: what was understood, the tools' decisions, what is missing."""
+        plan = gathered.plan
+        parts = [plan.reply, *plan.notes, *_tool_refusals(gathered)]
+        parts += [describe_tool_call(call) for call in gathered.tool_calls]
+        if plan.ask_for_jurisdiction:
+            parts.append(ASK_JURISDICTION)
+        elif plan.ask_for_workers:
+            parts.append(ASK_WORKERS)
+        elif gathered.tool_calls:
+            parts.append(self._partner_line(plan.state))
+        return Answer(
+            answer="\n\n".join(parts),
+            tool_calls=gathered.tool_calls,
+            asked_back=bool(base["asked_for"]),
+            **base,
+        )
+
+    def _covered(self, gathered: Gathered) -> bool:
+        """A tool decided, or a passage is close enough in meaning and words to answer."""
+        # The closest passage among those retrieved, not only the first: fusion may rank a
+        # keyword match first while a passage below it is much closer in meaning.
+        best = max((p.similarity for p in gathered.passages), default=0.0)
+        return bool(gathered.tool_calls) or (
+            best >= MIN_SIMILARITY
+            and (
+                best >= SURE_SIMILARITY
+                or lexical_coverage(
+                    gathered.plan.focus, gathered.passages, self.composer.idf, SLOT_WORDS
+                )
+                >= MIN_COVERAGE
+            )
+        )
+
+    def _llm_or(
+        self, text: str, citations: list[Citation], gathered: Gathered, notes: list[str]
+    ) -> tuple[str, list[Citation]]:
+        """The chat model's answer when it passes the guard, else the composer's (``text``)."""
+        try:
+            llm_text, llm_citations, llm_calls = llm_answer(
+                self.llm, gathered.plan, gathered.passages, gathered.tool_calls
+            )
+        except Exception as exc:  # any provider failure falls back to the composer
+            notes.append(
+                f"the language model failed ({type(exc).__name__}); the extractive answer is shown"
+            )
+            return text, citations
+        report = check(llm_text, llm_citations, llm_calls)
+        # An answer must rest on something: a cited passage or a tool result. SmolLM2
+        # was seen echoing the question with no citation, which has no number to catch.
+        grounded = bool(report.citations) or bool(llm_calls)
+        if report.ok and llm_text.strip() and grounded:
+            gathered.tool_calls = llm_calls
+            return llm_text, report.citations
+        if report.ok:
+            notes.append(
+                "the language model's answer cited no passage or tool result, "
+                "so the extractive answer is shown"
+            )
+        else:
+            notes.append(
+                "the language model's answer failed the grounding check "
+                f"({_guard_reason(report)}), so the extractive answer is shown"
+            )
+        return text, citations
 
     def _compose(self, plan: Plan, gathered: Gathered) -> tuple[str, list[Citation]]:
         parts: list[str] = []
@@ -391,8 +394,6 @@ class Assistant:
         return "\n\n".join(p for p in parts if p), citations
 
     def _partner_line(self, state: ConversationState, *, ask: bool = False) -> str:
-        from assistant.rules import partners_for
-
         partner = None
         if state.jurisdiction:
             found = partners_for(state.jurisdiction, state.industry)

@@ -16,6 +16,8 @@ from typing import Any
 from assistant.answer import Citation, ToolCall
 from assistant.errors import CorguideError, InputError, ModelError
 from assistant.retrieve import Scored, tokenize
+from assistant.tools import langchain_tools
+from assistant.tools.registry import PUBLIC, run_tool
 
 MAX_TOOL_ROUNDS = 3
 SYSTEM_PROMPT = """\
@@ -87,8 +89,6 @@ def _text_of(message: Any) -> str:
 
 
 def _bind(model: Any) -> Any:
-    from assistant.tools import langchain_tools
-
     try:
         return model.bind_tools(langchain_tools())
     except (NotImplementedError, AttributeError):  # a model without tool calling still answers
@@ -96,12 +96,11 @@ def _bind(model: Any) -> Any:
 
 
 def _run_tool(name: str, args: dict) -> dict:
-    from assistant.tools import TOOL_FUNCTIONS
-
-    if name not in TOOL_FUNCTIONS:
-        return {"error": f"unknown tool {name!r}; tools: {', '.join(TOOL_FUNCTIONS)}"}
+    """A tool the model asked for, through the registry; a refusal is the model's to read."""
+    if name not in PUBLIC:  # the chat-only tools take the conversation's state, not the model's
+        return {"error": f"unknown tool {name!r}; tools: {', '.join(PUBLIC)}"}
     try:
-        return TOOL_FUNCTIONS[name](**args).model_dump(mode="json")
+        return run_tool(name, args).model_dump(mode="json")
     except (CorguideError, TypeError, ValueError) as exc:
         return {"error": str(exc)}
 

@@ -1,27 +1,18 @@
 """Plain-language text for a tool's decision, written only from the tool's own result.
 
 Every figure here is read from the result (which carries its sources), so the guard finds each
-number in the tool call and the user sees the rule behind each decision.
+number in the tool call and the user sees the rule behind each decision. The registry
+(``assistant.tools.registry``) names each tool's describer; figures go through
+``assistant.format``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from assistant.answer import ToolCall
+from assistant.format import money, percent
 
 MAX_STEPS = 3
-
-
-def _pct(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:g}%"
-
-
-def _money(value: float | None) -> str:
-    if value is None:
-        return "n/a"
-    return f"${value:,.0f}" if float(value).is_integer() else f"${value:,.2f}"
 
 
 def _bullets(title: str, items: list[str]) -> str:
@@ -68,11 +59,11 @@ def describe_score(result: dict[str, Any]) -> str:
     else:
         verdict = "passes" if result["passed"] else "does not pass"
         lead = (
-            f"**This {kind} audit {verdict} in {place}: {_pct(result['overall_score'])} overall "
-            f"against a mark of {_pct(result.get('overall_mark'))}.**"
+            f"**This {kind} audit {verdict} in {place}: {percent(result['overall_score'])} overall "
+            f"against a mark of {percent(result.get('overall_mark'))}.**"
         )
     failing = [
-        f"{e['name']}: {_pct(e['score'])}, needs {e['points_needed']:g} more points"
+        f"{e['name']}: {percent(e['score'])}, needs {e['points_needed']:g} more points"
         for e in result.get("elements", [])
         if e.get("passed") is False
     ]
@@ -89,7 +80,7 @@ def describe_incentive(result: dict[str, Any]) -> str:
     if result.get("found") and result.get("amount") is not None:
         lead = (
             f"**Estimated {result.get('incentive_name') or 'incentive'} in {place}: "
-            f"{_money(result['amount'])}.**"
+            f"{money(result['amount'])}.**"
         )
     elif result.get("found"):
         lead = f"**{result.get('incentive_name') or 'An incentive'} exists in {place}.**"
@@ -136,17 +127,3 @@ def describe_costs(result: dict[str, Any]) -> str:
         _bullets("Other:", lines("other")),
         _bullets("Watch out:", [w["text"] for w in result.get("warnings", [])]),
     )
-
-
-DESCRIBERS: dict[str, Callable[[dict[str, Any]], str]] = {
-    "check_eligibility": describe_eligibility,
-    "score_audit": describe_score,
-    "estimate_incentive": describe_incentive,
-    "audit_schedule": describe_schedule,
-    "compare_costs": describe_costs,
-}
-
-
-def describe_tool_call(call: ToolCall) -> str:
-    """The decision in words, for the answer text (the UI shows the full result as a card)."""
-    return DESCRIBERS[call.name](call.result)

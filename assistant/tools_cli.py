@@ -1,13 +1,18 @@
 """The tool commands of the CLI: check, score, incentive, schedule and costs.
 
-``register(app)`` adds them to the main Typer app (``assistant/cli.py``). Each prints readable
-text by default and the result model's JSON with ``--json``. Bad input prints one line on
-stderr (``error: ...``) and exits with code 2, never a traceback. Numeric options are read as
-text and checked by the shared parsers, so the messages match the chain's and the UI's.
+``register(app)`` adds them to the main Typer app (``assistant/cli.py``). Each command is made
+from its tool's entry in the registry (``assistant.tools.registry``): one option per field of
+the arguments model, the tool called through ``run_tool`` and its result printed by the tool's
+renderer, or the result model's JSON with ``--json``. Only ``score`` is written by hand, for
+its ``--score element=value`` and ``--scores-file`` parsing; it too builds the registry's
+arguments and calls through it. Bad input prints one line on stderr (``error: ...``) and exits
+with code 2, never a traceback. Numeric options are read as text and checked by the tools'
+shared parsers, so the messages match the chain's and the UI's.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -17,38 +22,24 @@ import typer
 from pydantic import BaseModel
 
 from assistant.errors import CorguideError, InputError
-from assistant.tools import (
-    audit_schedule,
-    check_eligibility,
-    compare_costs,
-    estimate_incentive,
-    score_audit,
+from assistant.tools.readiness_cli import register as register_readiness
+from assistant.tools.registry import PUBLIC, ToolSpec, run_tool
+from assistant.tools.render import (  # noqa: F401  (importable here, as before the registry)
+    render_check,
+    render_costs,
+    render_incentive,
+    render_schedule,
+    render_score,
 )
-from assistant.tools.costs import CostComparison
-from assistant.tools.eligibility import EligibilityResult
-from assistant.tools.incentives import IncentiveResult
-from assistant.tools.schedule import ScheduleResult
-from assistant.tools.scoring import AuditScoreResult
 
 PROVINCE_HELP = "Province or territory: code, name or abbreviation (AB, Alberta, B.C., PEI, NWT)."
-
-
-class _Sources:
-    """Numbers sources in order of first use, for the readable output."""
-
-    def __init__(self) -> None:
-        self.urls: list[str] = []
-
-    def refs(self, sources: list[str]) -> str:
-        marks = []
-        for url in sources:
-            if url not in self.urls:
-                self.urls.append(url)
-            marks.append(f"[{self.urls.index(url) + 1}]")
-        return " " + "".join(marks) if marks else ""
-
-    def block(self) -> list[str]:
-        return ["Sources:"] + [f"  [{i}] {url}" for i, url in enumerate(self.urls, 1)]
+# CLI spellings that differ from ``--field-name``, and the placeholders of the text options.
+FLAGS = {
+    "jurisdiction": ("--province", "-p"),
+    "workers": ("--workers", "-w"),
+    "first_year": ("--first-year/--later-year",),
+}
+METAVARS = {"workers": "N", "sites": "N", "payroll_hours": "H", "certified_on": "YYYY-MM-DD"}
 
 
 def _emit(result: BaseModel, as_json: bool, render: Callable[[Any], list[str]]) -> None:
@@ -66,87 +57,6 @@ def _run(make: Callable[[], BaseModel], as_json: bool, render: Callable[[Any], l
         typer.echo(f"error: {message}", err=True)
         raise typer.Exit(2) from None
     _emit(result, as_json, render)
-
-
-def _warnings(src: _Sources, notices: list) -> list[str]:
-    if not notices:
-        return []
-    return ["Warnings:"] + [f"  ! {n.text}{src.refs(n.sources)}" for n in notices]
-
-
-def render_check(r: EligibilityResult) -> list[str]:
-    src = _Sources()
-    lines = [f"{r.province_name} ({r.province}), {r.workers} worker{'s' if r.workers != 1 else ''}"]
-    if r.recommended is None:
-        lines.append("Recommended: none (no program found)")
-    else:
-        lines.append(f"Recommended: {r.recommended} - {r.local_names.get(r.recommended, '')}")
-    lines.append(f"Eligible: {', '.join(r.eligible) or 'none'}")
-    lines.append("Why:")
-    lines += [f"  - {reason.text}{src.refs(reason.sources)}" for reason in r.reasons]
-    lines += _warnings(src, r.warnings)
-    if r.next_steps:
-        lines.append("Next steps:")
-        lines += [f"  - {step.text}{src.refs(step.sources)}" for step in r.next_steps]
-    return lines + src.block()
-
-
-def render_score(r: AuditScoreResult) -> list[str]:
-    src = _Sources()
-    verdict = {True: "PASS", False: "FAIL", None: "cannot be scored"}[r.passed]
-    lines = [f"{r.province_name} ({r.province}) {r.program} {r.audit_type} audit: {verdict}"]
-    mark = f" (mark {r.overall_mark:g}%)" if r.overall_mark is not None else ""
-    lines.append(f"Overall: {r.overall_score:g}%{mark}")
-    for e in r.elements:
-        status = {True: "ok", False: f"FAIL, needs {e.points_needed:g} more", None: "-"}[e.passed]
-        lines.append(f"  {e.name}: {e.score:g}% ({status})")
-    if r.points_needed_overall:
-        lines.append(f"Points needed overall: {r.points_needed_overall:g}")
-    lines.append(r.method)
-    lines += [f"  - {reason.text}{src.refs(reason.sources)}" for reason in r.reasons]
-    lines += _warnings(src, r.warnings)
-    return lines + src.block()
-
-
-def render_incentive(r: IncentiveResult) -> list[str]:
-    src = _Sources()
-    if r.found and r.amount is not None:
-        head = f"{r.incentive_name} ({r.province_name}, {r.program}): ${r.amount:,.2f} {r.currency}"
-    else:
-        head = f"No incentive formula found for {r.province_name} ({r.program or 'COR'})"
-    lines = [head, f"Formula: {r.formula}"]
-    lines += [f"  {i}. {step.text}{src.refs(step.sources)}" for i, step in enumerate(r.steps, 1)]
-    lines += _warnings(src, r.warnings)
-    return lines + src.block()
-
-
-def render_schedule(r: ScheduleResult) -> list[str]:
-    src = _Sources()
-    lines = [f"{r.province_name} ({r.province}) audit schedule from {r.certified_on.isoformat()}"]
-    if r.expires_on:
-        lines.append(f"Certificate expires: {r.expires_on.isoformat()}")
-    for e in r.entries:
-        lines.append(
-            f"  Year {e.year} {e.audit}: by {e.due_by.isoformat()} (from "
-            f"{e.window_start.isoformat()}) - {e.description}{src.refs(e.sources)}"
-        )
-    lines += _warnings(src, r.warnings)
-    return lines + src.block()
-
-
-def render_costs(r: CostComparison) -> list[str]:
-    src = _Sources()
-    lines = [
-        f"{r.province_name} ({r.province}), {r.workers} workers, {r.sites} site(s): INDICATIVE",
-        r.label,
-    ]
-    for title, group in (("SECOR", r.secor), ("COR", r.cor), ("Other", r.other)):
-        if group:
-            lines.append(f"{title}:")
-            lines += [f"  - {line.text}{src.refs(line.sources)}" for line in group]
-    lines += [f"* {s}" for s in r.summary]
-    lines += _warnings(src, r.warnings)
-    return lines + src.block()
 
 
 # A scores file holds a few dozen element scores: a megabyte is far more than any audit needs.
@@ -193,131 +103,99 @@ def _read_scores_file(path: Path) -> dict[str, Any]:
     raise InputError(f"scores file {path} must hold an object of element name -> score")
 
 
-def register(app: typer.Typer) -> None:
-    """Add the check, score, incentive, schedule and costs commands to ``app``."""
+def _option(name: str, info: Any) -> inspect.Parameter:
+    """The Typer option of one arguments-model field.
 
-    @app.command("check")
-    def check(
-        province: str = typer.Option(..., "--province", "-p", help=PROVINCE_HELP),
-        workers: str = typer.Option(
-            ..., "--workers", "-w", metavar="N", help="Workers, including owners (0 to 1,000,000)."
-        ),
-        subcontractors: bool = typer.Option(
-            False, "--subcontractors", help="The business manages subcontractors."
-        ),
-        public_contracts: bool = typer.Option(
-            False, "--public-contracts", help="The business bids on public contracts."
-        ),
-        owner_operator: bool = typer.Option(
-            False, "--owner-operator", help="Self-employed: no partners, employees or subs."
-        ),
-        payroll_hours: str | None = typer.Option(
-            None, "--payroll-hours", metavar="H", help="Annual payroll hours (BC counts FTEs)."
-        ),
-        industry: str | None = typer.Option(None, "--industry", help="Industry, e.g. roofing."),
-        as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-    ) -> None:
-        """Which certificate fits: COR, SECOR or a local one, with reasons and sources."""
-        _run(
-            lambda: check_eligibility(
-                province,
-                workers,
-                subcontractors=subcontractors,
-                public_contracts=public_contracts,
-                owner_operator=owner_operator,
-                payroll_hours=payroll_hours,
-                industry=industry,
-            ),
-            as_json,
-            render_check,
+    Numbers are read as text: the tool's parser reads "1,000" and words its own errors.
+    """
+    flags = FLAGS.get(name, ("--" + name.replace("_", "-"),))
+    description = PROVINCE_HELP if name == "jurisdiction" else info.description
+    text = description[0].upper() + description[1:].rstrip(".") + "."
+    is_flag = info.annotation in (bool, bool | None)
+    annotation: Any = info.annotation if is_flag else str if info.is_required() else str | None
+    default = ... if info.is_required() else info.default
+    option = typer.Option(
+        default, *flags, help=text, metavar=None if is_flag else METAVARS.get(name)
+    )
+    return inspect.Parameter(
+        name, inspect.Parameter.KEYWORD_ONLY, default=option, annotation=annotation
+    )
+
+
+def command_for(spec: ToolSpec) -> Callable[..., None]:
+    """The CLI command of a tool: an option per argument, ``--json``, the tool's renderer."""
+
+    def command(**values: Any) -> None:
+        as_json = values.pop("as_json")
+        _run(lambda: run_tool(spec.name, values), as_json, spec.render)
+
+    params = [_option(name, info) for name, info in spec.args.model_fields.items()]
+    as_json = typer.Option(False, "--json", help="Print JSON.")
+    params.append(
+        inspect.Parameter(
+            "as_json", inspect.Parameter.KEYWORD_ONLY, default=as_json, annotation=bool
         )
+    )
+    command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    command.__annotations__ = {p.name: p.annotation for p in params} | {"return": None}
+    command.__name__ = spec.cli or spec.name
+    command.__doc__ = spec.title
+    return command
 
-    @app.command("score")
+
+def _score_command(spec: ToolSpec) -> Callable[..., None]:
+    """``score``: element scores from ``--score 'Element=85'`` (repeatable) or a JSON file."""
+
     def score(
-        province: str = typer.Option(..., "--province", "-p", help=PROVINCE_HELP),
-        audit_type: str = typer.Option(
-            "certification",
-            "--audit-type",
-            help="certification, maintenance or recertification.",
-        ),
-        scores: list[str] = typer.Option(
+        jurisdiction: str = typer.Option(..., "--province", "-p", help=PROVINCE_HELP),
+        element_scores: list[str] = typer.Option(
             None, "--score", help="Element score as 'Element name=85' (repeatable)."
         ),
         scores_file: Path | None = typer.Option(
             None, "--scores-file", help="JSON file: {element name: score}."
         ),
+        audit_type: str = typer.Option(
+            "certification",
+            "--audit-type",
+            help="certification, maintenance or recertification.",
+        ),
         program: str = typer.Option("COR", "--program", help="COR or SECOR."),
         as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     ) -> None:
-        """Score an audit against the pass marks: pass or fail, and points needed."""
-
         def make() -> BaseModel:
-            element_scores: dict[str, Any] = {}
+            scores: dict[str, Any] = {}
             if scores_file is not None:
-                element_scores.update(_read_scores_file(scores_file))
-            for item in scores or []:
+                scores.update(_read_scores_file(scores_file))
+            for item in element_scores or []:
                 name, value = _parse_score_option(item)
-                element_scores[name] = value
-            if not element_scores:
+                scores[name] = value
+            if not scores:
                 raise InputError("give element scores with --score 'Element=85' or --scores-file")
-            return score_audit(province, element_scores, audit_type, program=program)
+            args = {
+                "jurisdiction": jurisdiction,
+                "element_scores": scores,
+                "audit_type": audit_type,
+                "program": program,
+            }
+            return run_tool(spec.name, args)
 
-        _run(make, as_json, render_score)
+        _run(make, as_json, spec.render)
 
-    @app.command("incentive")
-    def incentive(
-        province: str = typer.Option(..., "--province", "-p", help=PROVINCE_HELP),
-        program: str | None = typer.Option(None, "--program", help="COR or SECOR."),
-        payroll: str | None = typer.Option(None, "--payroll", help="Annual payroll, dollars."),
-        base_rate: str | None = typer.Option(
-            None, "--base-rate", help="WCB base rate per $100 of payroll."
-        ),
-        premium: str | None = typer.Option(None, "--premium", help="Annual premium, dollars."),
-        assessment: str | None = typer.Option(
-            None, "--assessment", help="Annual (total) assessment, dollars."
-        ),
-        first_year: bool | None = typer.Option(
-            None, "--first-year/--later-year", help="First year of certification or later."
-        ),
-        as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-    ) -> None:
-        """Estimate the WCB incentive, with the formula step by step."""
-        _run(
-            lambda: estimate_incentive(
-                province,
-                program=program,
-                payroll=payroll,
-                base_rate=base_rate,
-                premium=premium,
-                assessment=assessment,
-                first_year=first_year,
-            ),
-            as_json,
-            render_incentive,
-        )
+    score.__doc__ = spec.title
+    return score
 
-    @app.command("schedule")
-    def schedule(
-        province: str = typer.Option(..., "--province", "-p", help=PROVINCE_HELP),
-        certified_on: str = typer.Option(
-            ..., "--certified-on", metavar="YYYY-MM-DD", help="Certification date."
-        ),
-        as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-    ) -> None:
-        """Which audit is due in which year, with dates."""
-        _run(lambda: audit_schedule(province, certified_on), as_json, render_schedule)
 
-    @app.command("costs")
-    def costs(
-        province: str = typer.Option(..., "--province", "-p", help=PROVINCE_HELP),
-        workers: str = typer.Option(..., "--workers", "-w", metavar="N", help="Workers."),
-        sites: str = typer.Option("1", "--sites", metavar="N", help="Work sites."),
-        as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-    ) -> None:
-        """Indicative SECOR vs COR costs from sourced figures."""
-        _run(lambda: compare_costs(province, workers, sites), as_json, render_costs)
+# Commands that need parsing of their own; the rest are made from the arguments model. Their
+# parameters keep the field names; CLI_ONLY names the options that feed a field another way.
+HAND_WRITTEN = {"score_audit": _score_command}
+CLI_ONLY = {"score_audit": {"scores_file"}}
 
+
+def register(app: typer.Typer) -> None:
+    """Add a command per registry tool (check, score, incentive, schedule, costs) to ``app``,
+    then the readiness and plan commands."""
+    for spec in PUBLIC.values():
+        if spec.cli is not None:
+            app.command(spec.cli)(HAND_WRITTEN.get(spec.name, command_for)(spec))
     # The readiness check and the plan live beside their tools (issue 15).
-    from assistant.tools.readiness_cli import register as register_readiness
-
     register_readiness(app)

@@ -4,160 +4,44 @@ Every numeric decision the assistant makes (worker limits, pass marks, incentive
 costs) comes from one of these functions, never from text generation. Each is also available
 as a LangChain ``StructuredTool`` (``langchain_tools()``) whose result is the model's JSON.
 
-``TOOL_FUNCTIONS`` maps the tool names the chain and evals use to the plain functions; each
-returns a pydantic model (call ``.model_dump(mode="json")`` for a JSON-ready dict).
+Each tool is defined once, in ``assistant.tools.registry``; everything here is read from it.
+``TOOL_FUNCTIONS`` maps the tool names the evals use to the plain functions; each returns a
+pydantic model (call ``.model_dump(mode="json")`` for a JSON-ready dict). ``run_tool(name,
+args)`` is the one call path of the chain, the LLM binding, the CLI and the UI.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any
 
 from langchain_core.tools import StructuredTool
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
-from assistant.tools import costs, eligibility, incentives, schedule, scoring
 from assistant.tools.costs import CostComparison, CostLine
 from assistant.tools.eligibility import EligibilityResult, NextStep, Notice, Reason
 from assistant.tools.incentives import IncentiveResult, Step
+from assistant.tools.registry import (
+    PUBLIC,
+    AuditScheduleArgs,
+    CheckEligibilityArgs,
+    CompareCostsArgs,
+    EstimateIncentiveArgs,
+    ScoreAuditArgs,
+    run_tool,
+)
 from assistant.tools.schedule import ScheduleEntry, ScheduleResult
 from assistant.tools.scoring import AuditScoreResult, ElementScore
 
-
-def _names_broken_rules(func: Callable[..., BaseModel]) -> Callable[..., BaseModel]:
-    """The tool, whose result also warns when it was decided from the last good rules."""
-
-    @functools.wraps(func)
-    def run(*args: Any, **kwargs: Any) -> BaseModel:
-        from assistant.rules_store import rules_problem_notice, served_rules
-
-        result = func(*args, **kwargs)
-        served = served_rules()
-        text = rules_problem_notice(served)
-        if text is not None:
-            notice = Notice(kind="broken_rules", text=text, sources=[str(served.folder)])
-            result.warnings.insert(0, notice)  # type: ignore[attr-defined]
-        return result
-
-    return run
-
-
-check_eligibility = _names_broken_rules(eligibility.check_eligibility)
-score_audit = _names_broken_rules(scoring.score_audit)
-estimate_incentive = _names_broken_rules(incentives.estimate_incentive)
-audit_schedule = _names_broken_rules(schedule.audit_schedule)
-compare_costs = _names_broken_rules(costs.compare_costs)
-
+# The decision tools, each answering with the last good rules' warning when a file is broken.
 TOOL_FUNCTIONS: dict[str, Callable[..., BaseModel]] = {
-    "check_eligibility": check_eligibility,
-    "score_audit": score_audit,
-    "estimate_incentive": estimate_incentive,
-    "audit_schedule": audit_schedule,
-    "compare_costs": compare_costs,
+    name: spec.func for name, spec in PUBLIC.items()
 }
-
-_JURISDICTION_HELP = (
-    "Canadian province or territory: code, name or abbreviation (AB, Alberta, Alta, BC, SK, MB, "
-    "ON, QC, NB, NS, PE/PEI, NL, YT, NT/NWT, NU)"
-)
-
-
-class CheckEligibilityArgs(BaseModel):
-    """Arguments of check_eligibility."""
-
-    jurisdiction: str = Field(description=_JURISDICTION_HELP)
-    workers: int = Field(
-        description="people working for the business, including owners (0 to 1,000,000)"
-    )
-    subcontractors: bool = Field(default=False, description="the business manages subcontractors")
-    public_contracts: bool = Field(default=False, description="the business bids on public work")
-    owner_operator: bool = Field(
-        default=False, description="self-employed with no partners, employees or subcontractors"
-    )
-    payroll_hours: float | None = Field(
-        default=None, description="annual payroll hours (BC counts FTEs as hours / 2,080)"
-    )
-    industry: str | None = Field(default=None, description="industry, e.g. construction")
-
-
-class ScoreAuditArgs(BaseModel):
-    """Arguments of score_audit."""
-
-    jurisdiction: str = Field(description=_JURISDICTION_HELP)
-    element_scores: dict[str, float] = Field(
-        description="audit element name -> score in percent (0 to 100)"
-    )
-    audit_type: str = Field(
-        default="certification", description="certification, maintenance or recertification"
-    )
-    program: str = Field(default="COR", description="COR or SECOR")
-
-
-class EstimateIncentiveArgs(BaseModel):
-    """Arguments of estimate_incentive."""
-
-    jurisdiction: str = Field(description=_JURISDICTION_HELP)
-    program: str | None = Field(default=None, description="COR or SECOR (default: COR's)")
-    payroll: float | None = Field(default=None, description="annual assessable payroll, dollars")
-    base_rate: float | None = Field(default=None, description="WCB base rate per $100 of payroll")
-    premium: float | None = Field(default=None, description="annual WCB premium, dollars")
-    assessment: float | None = Field(default=None, description="annual WCB assessment, dollars")
-    first_year: bool | None = Field(
-        default=None, description="true in the first year of certification, false later"
-    )
-
-
-class AuditScheduleArgs(BaseModel):
-    """Arguments of audit_schedule."""
-
-    jurisdiction: str = Field(description=_JURISDICTION_HELP)
-    certified_on: str = Field(description="certification date, YYYY-MM-DD")
-
-
-class CompareCostsArgs(BaseModel):
-    """Arguments of compare_costs."""
-
-    jurisdiction: str = Field(description=_JURISDICTION_HELP)
-    workers: int = Field(description="people working for the business (0 to 1,000,000)")
-    sites: int = Field(default=1, description="number of work sites")
-
-
-_TOOL_SPECS: tuple[tuple[str, type[BaseModel], str], ...] = (
-    (
-        "check_eligibility",
-        CheckEligibilityArgs,
-        "Decide which safety certificate (COR, SECOR or a local one such as Yukon's OCOP) a "
-        "Canadian business can hold and which fits best, from its province, worker count, use "
-        "of subcontractors and public contracts. Returns eligible program ids, the "
-        "recommendation, reasons with sources, warnings near limits, and certifying partners "
-        "to contact.",
-    ),
-    (
-        "score_audit",
-        ScoreAuditArgs,
-        "Score a COR or SECOR audit against the province's pass marks (overall and per "
-        "element, maintenance marks where they differ): pass or fail, failing elements and "
-        "points needed.",
-    ),
-    (
-        "estimate_incentive",
-        EstimateIncentiveArgs,
-        "Estimate the workers' compensation board incentive or rebate for holding COR or "
-        "SECOR, with the formula shown step by step, or say that no incentive was found.",
-    ),
-    (
-        "audit_schedule",
-        AuditScheduleArgs,
-        "List which COR audit is due in which year (certification, maintenance, "
-        "recertification before expiry) with dates, from the certification date.",
-    ),
-    (
-        "compare_costs",
-        CompareCostsArgs,
-        "Compare indicative SECOR and COR costs for a business from sourced fees and figures.",
-    ),
-)
+check_eligibility = TOOL_FUNCTIONS["check_eligibility"]
+score_audit = TOOL_FUNCTIONS["score_audit"]
+estimate_incentive = TOOL_FUNCTIONS["estimate_incentive"]
+audit_schedule = TOOL_FUNCTIONS["audit_schedule"]
+compare_costs = TOOL_FUNCTIONS["compare_costs"]
 
 
 def _as_json_tool(func: Callable[..., BaseModel]) -> Callable[..., dict[str, Any]]:
@@ -183,18 +67,23 @@ def langchain_tools() -> list[StructuredTool]:
     """
     return [
         StructuredTool.from_function(
-            func=_as_json_tool(TOOL_FUNCTIONS[name]),
-            name=name,
-            description=description,
-            args_schema=schema,
+            func=_as_json_tool(spec.func),
+            name=spec.name,
+            description=spec.description,
+            args_schema=spec.args,
         )
-        for name, schema, description in _TOOL_SPECS
+        for spec in PUBLIC.values()
     ]
 
 
 __all__ = [
     "TOOL_FUNCTIONS",
+    "AuditScheduleArgs",
     "AuditScoreResult",
+    "CheckEligibilityArgs",
+    "CompareCostsArgs",
+    "EstimateIncentiveArgs",
+    "ScoreAuditArgs",
     "CostComparison",
     "CostLine",
     "ElementScore",
@@ -211,5 +100,6 @@ __all__ = [
     "compare_costs",
     "estimate_incentive",
     "langchain_tools",
+    "run_tool",
     "score_audit",
 ]

@@ -2,20 +2,17 @@
 
 "how ready am I?" and "make me a plan" in the chat lead here (``assistant.understand``); the
 answer gives a short summary and points to the Readiness check and My plan tabs, which show
-the whole of it. They are kept apart from ``TOOL_FUNCTIONS`` (the five decision tools the
-language model may call): these two take the conversation's state, not a model's arguments.
+the whole of it. Both are in the tool registry (``assistant.tools.registry``) but not offered
+to the language model: these two take the conversation's state, not a model's arguments.
 Every figure in a summary is read from the tool's own result, so the guard finds it there.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel
 
-from assistant.answer import ToolCall
-from assistant.tool_text import describe_tool_call as describe_decision
 from assistant.tools.eligibility import check_eligibility
 from assistant.tools.plan import build_plan
 from assistant.tools.readiness import readiness_questions
@@ -72,12 +69,6 @@ def certification_plan(
     )
 
 
-CHAT_TOOLS: dict[str, Callable[..., BaseModel]] = {
-    "readiness_check": readiness_check,
-    "certification_plan": certification_plan,
-}
-
-
 def describe_readiness(result: dict[str, Any]) -> str:
     where = f"{result['program']} in {result['province_name']}"
     elements = list(dict.fromkeys(q["element"] for q in result["questions"]))
@@ -106,11 +97,3 @@ def describe_plan(result: dict[str, Any]) -> str:
         "The **My plan** tab has every step with its date and sources, and downloads as PDF, "
         "calendar (ICS) or Markdown."
     )
-
-
-def describe_tool_call(call: ToolCall) -> str:
-    """The chat summary of any tool call: these two here, the decision tools in tool_text."""
-    own = {"readiness_check": describe_readiness, "certification_plan": describe_plan}
-    if call.name in own:
-        return own[call.name](call.result)
-    return describe_decision(call)

@@ -15,12 +15,8 @@ import typer
 from assistant.errors import CorguideError, InputError
 from assistant.tools.plan import Plan, build_plan
 from assistant.tools.plan_export import EXPORTS, to_markdown
-from assistant.tools.readiness import (
-    ReadinessList,
-    ReadinessResult,
-    readiness_questions,
-    score_readiness,
-)
+from assistant.tools.readiness import readiness_questions, score_readiness
+from assistant.tools.render import render_list, render_result
 
 PROVINCE_HELP = "Province or territory: code, name or abbreviation (AB, Alberta, B.C., PEI, NWT)."
 
@@ -40,34 +36,6 @@ def read_answers(path: Path) -> Any:
         line = getattr(exc, "lineno", None)
         where = f" (line {line})" if line else ""
         raise InputError(f"answers file {path} is not JSON{where}") from None
-
-
-def render_list(r: ReadinessList) -> list[str]:
-    lines = [f"{r.province_name} ({r.province}) {r.program} readiness self-check", r.label]
-    lines.append(f"To pass: {r.pass_rule.rule}")
-    element = None
-    for q in r.questions:
-        if q.element != element:
-            element = q.element
-            lines.append(f"{element}:")
-        lines.append(f"  [{q.id}] {q.text} ({q.points} points; {', '.join(q.validation)})")
-    return lines
-
-
-def render_result(r: ReadinessResult) -> list[str]:
-    p = r.projected
-    verdict = {True: "would pass", False: "would not pass", None: "cannot be scored"}[p.passes]
-    lines = [f"{r.province_name} ({r.province}) {r.program}: {verdict} ({p.rule})", r.label]
-    lines.append(f"Overall: {p.overall:g}%")
-    for e in p.elements:
-        mark = {True: "ok", False: "below the element mark", None: "-"}[e.passes]
-        lines.append(f"  {e.element}: {e.score:g}% ({mark})")
-    if p.legislated_missing:
-        lines.append(f"Legislated items not yet in place: {', '.join(p.legislated_missing)}")
-    if r.actions:
-        lines.append("Do first:")
-        lines += [f"  - {a.action} ({a.element}, {a.points_at_risk:g} points)" for a in r.actions]
-    return lines
 
 
 def _emit(result: Any, as_json: bool, lines: list[str]) -> None:
