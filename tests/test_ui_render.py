@@ -8,7 +8,7 @@ import pytest
 
 from assistant.answer import Answer, Citation, ConversationState, ToolCall
 from assistant.tools import audit_schedule, check_eligibility, estimate_incentive, score_audit
-from ui import render
+from ui import render, tool_markdown
 from ui.app import merge_panel, parse_auth
 
 EVIL = '<img src=x onerror="alert(1)"><script>alert(2)</script>'
@@ -240,10 +240,10 @@ def test_eligibility_from_answer_picks_the_tool_call():
 def test_score_view_and_bar_chart_rows():
     result = score_audit("AB", {"Hazard Assessment": 90, "Training": 45, "Investigation": 88})
     data = result.model_dump(mode="json")
-    md = render.score_markdown(data)
+    md = tool_markdown.score_markdown(data)
     assert "FAIL" in md and "74.33%" in md
     assert "| Training | 45% |" in md and "| **fail** |" in md
-    rows = render.score_rows(data)
+    rows = tool_markdown.score_rows(data)
     assert rows[-1] == {"element": "Overall", "score": 74.33, "result": "Fail"}
     assert {r["element"]: r["result"] for r in rows[:-1]} == {
         "Hazard Assessment": "Pass",
@@ -254,23 +254,23 @@ def test_score_view_and_bar_chart_rows():
 
 def test_score_view_escapes_element_names():
     data = score_audit("AB", {EVIL: 90, "a|b": 70}).model_dump(mode="json")
-    md = render.score_markdown(data)
+    md = tool_markdown.score_markdown(data)
     assert "<img" not in md and "<script" not in md
     assert "a\\|b" in md
 
 
 def test_incentive_view_shows_amount_and_steps():
     data = estimate_incentive("MB", premium=4000).model_dump(mode="json")
-    md = render.incentive_markdown(data)
+    md = tool_markdown.incentive_markdown(data)
     assert "$3,000.00" in md
     assert "How it is worked out" in md
-    nothing = render.incentive_markdown(estimate_incentive("SK").model_dump(mode="json"))
+    nothing = tool_markdown.incentive_markdown(estimate_incentive("SK").model_dump(mode="json"))
     assert "No incentive formula found" in nothing
 
 
 def test_schedule_view_is_a_table_of_audits():
     data = audit_schedule("AB", "2025-03-31").model_dump(mode="json")
-    md = render.schedule_markdown(data)
+    md = tool_markdown.schedule_markdown(data)
     assert "expires on 2028-03-31" in md
     assert md.count("| **maintenance** |") == 2
     assert "**recertification**" in md
