@@ -1,5 +1,8 @@
 """Slot extraction, follow-up rewriting and routing: deterministic, from plain words."""
 
+import doctest
+import importlib
+
 import pytest
 
 from assistant.answer import ConversationState
@@ -88,3 +91,17 @@ def test_guidance_focus_drops_the_tool_part():
         guidance_focus("I have 8 workers in BC. What training is needed?")
         == "What training is needed"
     )
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "assistant.understand",
+        "assistant.understand_entities",
+        "assistant.understand_plan",
+        "assistant.understand_slots",
+    ],
+)
+def test_docstring_examples(module):
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0 and result.attempted > 0
