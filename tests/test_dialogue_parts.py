@@ -40,6 +40,10 @@ from assistant.understand import read_slots
         ("Iqaluit", "NU"),
         ("Hay River", "NT"),
         ("our COR through ACSA", "AB"),
+        # Codes that are no English word, typed in lower case inside a sentence.
+        ("our bc restaurant has nineteen employees", "BC"),
+        ("sk trucking outfit, 20 drivers", "SK"),
+        ("qc firm bidding in Ontario", "QC"),
     ],
 )
 def test_a_place_names_its_province(text, code):
@@ -61,6 +65,7 @@ def test_everyday_words_are_not_places():
 def test_a_bare_code_is_a_province_only_as_a_whole_reply():
     assert reply_place("bc").code == "BC"
     assert find_place("we are on it") is None
+    assert find_place("nb: the crew is on site") is None  # "nb", "on": words, not provinces
 
 
 def test_geonames_covers_canadian_places_over_5000():
