@@ -13,9 +13,12 @@ import json
 import re
 from typing import Any
 
+from langchain_core.messages import HumanMessage, SystemMessage, ToolMessage
+
 from assistant.answer import Citation, ToolCall
 from assistant.errors import CorguideError, InputError, ModelError
 from assistant.retrieve import Scored, tokenize
+from assistant.sentences import sentences_of
 from assistant.tools import langchain_tools
 from assistant.tools.registry import PUBLIC, run_tool
 
@@ -51,6 +54,7 @@ def load_chat_model(spec: str) -> Any:
         raise InputError(
             f"CORGUIDE_LLM must look like provider:model, e.g. ollama:llama3.1 (got {spec!r})"
         )
+    # langchain (not langchain_core) and the provider packages load only for a chat model.
     from langchain.chat_models import init_chat_model
 
     try:
@@ -107,8 +111,6 @@ def _run_tool(name: str, args: dict) -> dict:
 
 def _locate(sentence: str, passage: str) -> str:
     """The passage sentence sharing most words with an answer sentence (a cited span)."""
-    from assistant.compose import sentences_of
-
     wanted = set(tokenize(sentence))
     candidates = sentences_of(passage) or [passage]
     return max(candidates, key=lambda s: len(wanted & set(tokenize(s))))
@@ -118,8 +120,6 @@ def llm_answer(
     model: Any, plan: Any, passages: list[Scored], tool_calls: list[ToolCall]
 ) -> tuple[str, list[Citation], list[ToolCall]]:
     """Ask the model; run the tools it calls; return its text, citations and all tool calls."""
-    from langchain_core.messages import HumanMessage, SystemMessage, ToolMessage
-
     calls = list(tool_calls)
     bound = _bind(model)
     messages: list[Any] = [

@@ -150,7 +150,7 @@ def build(panel_fields: list[Any], data_dir: Path) -> None:
         return [line, *[saved.get(qid) for qid in ids]]
 
     def scored(request: gr.Request, *args):
-        import pandas as pd
+        import pandas as pd  # only for the chart; gradio brings it along
 
         code, n, sub, pub, trade = args[:5]
         values = args[5:]
