@@ -38,12 +38,14 @@ industries = st.one_of(
     st.text(max_size=100),
 )
 money = st.floats(0, 1e9, allow_nan=False, allow_infinity=False)
+# Names that differ only in whitespace ("0" and "0\x85") are one element, which score_audit
+# refuses as given twice; the valid inputs are dicts whose normalized names are distinct.
 scores = st.dictionaries(
     st.text(min_size=1, max_size=30).filter(lambda s: s.strip()),
     st.floats(0, 100, allow_nan=False),
     min_size=1,
     max_size=15,
-)
+).filter(lambda d: len({" ".join(k.split()) for k in d}) == len(d))
 dates = st.dates(min_value=date(1990, 1, 1), max_value=date(2100, 12, 31))
 
 
@@ -141,6 +143,11 @@ def test_score_audit_properties(code, element_scores, kind, program):
     _assert_sourced(r)
     _round_trip(r, AuditScoreResult)
     assert score_audit(code, element_scores, kind, program=program) == r
+
+
+def test_score_audit_refuses_names_equal_but_for_whitespace():
+    with pytest.raises(InputError, match="'Training' is given twice"):
+        score_audit("AB", {"Training": 50.0, " Training\x85": 60.0})
 
 
 @SETTINGS

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel
@@ -142,6 +143,203 @@ def _marks_for(
     return audit.pass_marks, "audit.pass_marks", notes
 
 
+@dataclass(frozen=True)
+class _Audit:
+    """A checked request: the jurisdiction's rules, the audit type, program and scores."""
+
+    code: str
+    kind: str
+    program: str
+    scores: dict[str, float]
+    rules: JurisdictionRules
+
+    @property
+    def overall(self) -> float:
+        return round(sum(self.scores.values()) / len(self.scores), 2)
+
+
+def _parse_audit(
+    jurisdiction: object, element_scores: object, audit_type: object, program: object
+) -> _Audit:
+    """Check every input, and that some jurisdiction's rules name the program."""
+    code = parse_jurisdiction(jurisdiction)
+    kind = parse_audit_type(audit_type)
+    prog = parse_program(program)
+    scores = parse_element_scores(element_scores)
+    rules = rules_for(code)
+    known = sorted({pid for r in load_rules().values() for pid in r.program_ids})
+    if prog not in known:  # a typo or made-up id: no jurisdiction's rules name it
+        raise InputError(f"unknown program {prog!r}: use one of {', '.join(known)}")
+    return _Audit(code=code, kind=kind, program=prog, scores=scores, rules=rules)
+
+
+def _result(
+    a: _Audit,
+    marks: PassMarks | None,
+    passed: bool | None,
+    elements: list[ElementScore],
+    needed: float,
+    reasons: list[Reason],
+    notices: list[Notice],
+) -> AuditScoreResult:
+    return AuditScoreResult(
+        province=a.code,
+        province_name=NAMES[a.code],
+        audit_type=a.kind,
+        program=a.program,
+        marks_found=marks is not None,
+        passed=passed,
+        overall_score=a.overall,
+        overall_mark=marks.overall if marks else None,
+        per_element_mark=marks.per_element if marks else None,
+        points_needed_overall=needed,
+        elements=elements,
+        failing_elements=[e.name for e in elements if e.passed is False],
+        method=f"Overall score = simple average of the {len(a.scores)} element percentages "
+        "given; real audits weight elements by their points, so the audit report's total "
+        "prevails.",
+        reasons=reasons,
+        warnings=notices,
+        sources=collect_sources(reasons, notices),
+    )
+
+
+def _type_notices(a: _Audit) -> list[Notice]:
+    """A warning when the rules list audit types and this one is not among them."""
+    types = a.rules.audit.types
+    if types is None or a.kind in types.value:
+        return []
+    return [
+        Notice(
+            kind="confirm",
+            text=f"The {a.rules.name} rules list {', '.join(types.value)} audits, not {a.kind}.",
+            sources=types.sources,
+        )
+    ]
+
+
+def _no_program_notice(a: _Audit) -> Notice:
+    rules = a.rules
+    where = rules.small_employer.exists if a.program == "SECOR" else rules.cor.exists
+    found = ", ".join(rules.program_ids) or "no COR program"
+    return Notice(
+        kind="no_program",
+        text=f"{a.program} was not found in {rules.name} (programs found: {found}), so there "
+        "are no pass marks to score against.",
+        sources=where.sources,
+    )
+
+
+def _no_marks_notice(rules: JurisdictionRules) -> Notice:
+    partners = " or ".join(p.value.name for p in rules.partners) or "the certifying partner"
+    return Notice(
+        kind="not_found",
+        text=f"No {rules.name} pass marks were found in the public sources, so this audit "
+        f"cannot be scored here; ask {partners} for the current marks.",
+        sources=rules.cor.exists.sources,
+    )
+
+
+def _unscored(a: _Audit) -> list[ElementScore]:
+    return [
+        ElementScore(name=n, score=s, mark=None, passed=None, points_needed=0.0)
+        for n, s in a.scores.items()
+    ]
+
+
+def _score_elements(scores: dict[str, float], per: float | None) -> list[ElementScore]:
+    """Each element against the per-element mark (unscored when there is none)."""
+    elements = []
+    for name, score in scores.items():
+        if per is None:
+            elements.append(
+                ElementScore(name=name, score=score, mark=None, passed=None, points_needed=0.0)
+            )
+        else:
+            ok = score >= per
+            need = 0.0 if ok else round(per - score, 2)
+            elements.append(
+                ElementScore(name=name, score=score, mark=per, passed=ok, points_needed=need)
+            )
+    return elements
+
+
+def _mark_reasons(
+    a: _Audit,
+    sourced: Sourced[PassMarks],
+    ref: str,
+    elements: list[ElementScore],
+    overall_ok: bool,
+    needed: float,
+) -> list[Reason]:
+    """The marks that apply, the overall verdict, and one reason per failing element."""
+    marks, src = sourced.value, sourced.sources
+    per = marks.per_element
+    mark_text = f"{marks.overall:g}% overall"
+    if per is not None:
+        mark_text += f" and {per:g}% on every element"
+    reasons = [
+        Reason(
+            rule=ref,
+            text=f"A {a.program} {a.kind} audit in {a.rules.name} passes with {mark_text}.",
+            sources=src,
+        )
+    ]
+    verdict = "meets" if overall_ok else "is below"
+    text = f"The overall score {a.overall:g}% {verdict} the {marks.overall:g}% mark"
+    if not overall_ok:
+        n = len(a.scores)
+        text += (
+            f": it needs {needed:g} more points on average, or {round(needed * n, 2):g} "
+            f"element points in total across the {n} elements"
+        )
+    reasons.append(Reason(rule=ref, text=text + ".", sources=src))
+    for e in elements:
+        if e.passed is False:
+            reasons.append(
+                Reason(
+                    rule=ref,
+                    text=f"{e.name} scored {e.score:g}%, below the {per:g}% element mark; it needs "
+                    f"{e.points_needed:g} more point{'' if e.points_needed == 1 else 's'}.",
+                    sources=src,
+                )
+            )
+    return reasons
+
+
+def _mark_notices(a: _Audit, sourced: Sourced[PassMarks]) -> list[Notice]:
+    """What the marks leave unchecked or uncertain: per-element, legislated items, sources."""
+    marks, src = sourced.value, sourced.sources
+    notices = []
+    if marks.per_element is None:
+        notices.append(
+            Notice(
+                kind="not_found",
+                text=f"No per-element mark for a {a.kind} audit was found for {a.rules.name}; "
+                "only the overall mark was checked.",
+                sources=src,
+            )
+        )
+    if marks.legislated_items is not None:
+        notices.append(
+            Notice(
+                kind="confirm",
+                text=f"Legislated items must also score {marks.legislated_items:g}%; check them "
+                "separately in the audit tool.",
+                sources=src,
+            )
+        )
+    if sourced.confidence == "low" or sourced.note:
+        notices.append(
+            Notice(
+                kind="low_confidence" if sourced.confidence == "low" else "confirm",
+                text=sourced.note or "These marks rest on a secondary source; confirm them.",
+                sources=src,
+            )
+        )
+    return notices
+
+
 def score_audit(
     jurisdiction: str,
     element_scores: Mapping[str, float],
@@ -176,157 +374,23 @@ def score_audit(
         >>> score_audit("AB", {"Training": 62}, "maintenance").passed
         True
     """
-    code = parse_jurisdiction(jurisdiction)
-    kind = parse_audit_type(audit_type)
-    prog = parse_program(program)
-    scores = parse_element_scores(element_scores)
-    rules = rules_for(code)
-    known = sorted({pid for r in load_rules().values() for pid in r.program_ids})
-    if prog not in known:  # a typo or made-up id: no jurisdiction's rules name it
-        raise InputError(f"unknown program {prog!r}: use one of {', '.join(known)}")
-    reasons: list[Reason] = []
-    notices: list[Notice] = []
-    overall = round(sum(scores.values()) / len(scores), 2)
-    method = (
-        f"Overall score = simple average of the {len(scores)} element percentages given; real "
-        "audits weight elements by their points, so the audit report's total prevails."
-    )
-
-    def finish(
-        marks: PassMarks | None, passed: bool | None, elements: list[ElementScore], needed: float
-    ) -> AuditScoreResult:
-        return AuditScoreResult(
-            province=code,
-            province_name=NAMES[code],
-            audit_type=kind,
-            program=prog,
-            marks_found=marks is not None,
-            passed=passed,
-            overall_score=overall,
-            overall_mark=marks.overall if marks else None,
-            per_element_mark=marks.per_element if marks else None,
-            points_needed_overall=needed,
-            elements=elements,
-            failing_elements=[e.name for e in elements if e.passed is False],
-            method=method,
-            reasons=reasons,
-            warnings=notices,
-            sources=collect_sources(reasons, notices),
-        )
-
-    types = rules.audit.types
-    if types is not None and kind not in types.value:
-        notices.append(
-            Notice(
-                kind="confirm",
-                text=f"The {rules.name} rules list {', '.join(types.value)} audits, not {kind}.",
-                sources=types.sources,
-            )
-        )
-    unscored = [
-        ElementScore(name=n, score=s, mark=None, passed=None, points_needed=0.0)
-        for n, s in scores.items()
-    ]
-    if prog not in rules.program_ids:
-        where = rules.small_employer.exists if prog == "SECOR" else rules.cor.exists
-        found = ", ".join(rules.program_ids) or "no COR program"
-        notices.append(
-            Notice(
-                kind="no_program",
-                text=f"{prog} was not found in {rules.name} (programs found: {found}), so there "
-                "are no pass marks to score against.",
-                sources=where.sources,
-            )
-        )
-        return finish(None, None, unscored, 0.0)
-    sourced, path, fallback_notes = _marks_for(rules, kind, prog)
-    reasons.extend(fallback_notes)
+    a = _parse_audit(jurisdiction, element_scores, audit_type, program)
+    notices = _type_notices(a)
+    if a.program not in a.rules.program_ids:
+        notices.append(_no_program_notice(a))
+        return _result(a, None, None, _unscored(a), 0.0, [], notices)
+    sourced, path, reasons = _marks_for(a.rules, a.kind, a.program)
     if sourced is None:
-        partners = " or ".join(p.value.name for p in rules.partners) or "the certifying partner"
-        notices.append(
-            Notice(
-                kind="not_found",
-                text=f"No {rules.name} pass marks were found in the public sources, so this audit "
-                f"cannot be scored here; ask {partners} for the current marks.",
-                sources=rules.cor.exists.sources,
-            )
-        )
-        return finish(None, None, unscored, 0.0)
-
+        notices.append(_no_marks_notice(a.rules))
+        return _result(a, None, None, _unscored(a), 0.0, reasons, notices)
     marks = sourced.value
-    per = marks.per_element
-    elements = []
-    for name, score in scores.items():
-        if per is None:
-            elements.append(
-                ElementScore(name=name, score=score, mark=None, passed=None, points_needed=0.0)
-            )
-        else:
-            ok = score >= per
-            need = 0.0 if ok else round(per - score, 2)
-            elements.append(
-                ElementScore(name=name, score=score, mark=per, passed=ok, points_needed=need)
-            )
-    overall_ok = overall >= marks.overall
-    needed = 0.0 if overall_ok else round(marks.overall - overall, 2)
+    elements = _score_elements(a.scores, marks.per_element)
+    overall_ok = a.overall >= marks.overall
+    needed = 0.0 if overall_ok else round(marks.overall - a.overall, 2)
     passed = overall_ok and all(e.passed is not False for e in elements)
-
-    ref = rule_ref(code, path)
-    mark_text = f"{marks.overall:g}% overall"
-    if per is not None:
-        mark_text += f" and {per:g}% on every element"
-    reasons.append(
-        Reason(
-            rule=ref,
-            text=f"A {prog} {kind} audit in {rules.name} passes with {mark_text}.",
-            sources=sourced.sources,
-        )
-    )
-    verdict = "meets" if overall_ok else "is below"
-    text = f"The overall score {overall:g}% {verdict} the {marks.overall:g}% mark"
-    if not overall_ok:
-        text += (
-            f": it needs {needed:g} more points on average, or {round(needed * len(scores), 2):g} "
-            f"element points in total across the {len(scores)} elements"
-        )
-    reasons.append(Reason(rule=ref, text=text + ".", sources=sourced.sources))
-    for e in elements:
-        if e.passed is False:
-            reasons.append(
-                Reason(
-                    rule=ref,
-                    text=f"{e.name} scored {e.score:g}%, below the {per:g}% element mark; it needs "
-                    f"{e.points_needed:g} more point{'' if e.points_needed == 1 else 's'}.",
-                    sources=sourced.sources,
-                )
-            )
-    if per is None:
-        notices.append(
-            Notice(
-                kind="not_found",
-                text=f"No per-element mark for a {kind} audit was found for {rules.name}; only the "
-                "overall mark was checked.",
-                sources=sourced.sources,
-            )
-        )
-    if marks.legislated_items is not None:
-        notices.append(
-            Notice(
-                kind="confirm",
-                text=f"Legislated items must also score {marks.legislated_items:g}%; check them "
-                "separately in the audit tool.",
-                sources=sourced.sources,
-            )
-        )
-    if sourced.confidence == "low" or sourced.note:
-        notices.append(
-            Notice(
-                kind="low_confidence" if sourced.confidence == "low" else "confirm",
-                text=sourced.note or "These marks rest on a secondary source; confirm them.",
-                sources=sourced.sources,
-            )
-        )
-    return finish(marks, passed, elements, needed)
+    reasons += _mark_reasons(a, sourced, rule_ref(a.code, path), elements, overall_ok, needed)
+    notices += _mark_notices(a, sourced)
+    return _result(a, marks, passed, elements, needed, reasons, notices)
 
 
 __all__ = ["AuditScoreResult", "ElementScore", "dedupe", "parse_audit_type", "score_audit"]
