@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.errors import CorguideError, CorpusError
+from assistant.rules_loader import DEFAULT_RULES_DIR, load_rules_dir
+from assistant.settings import get_settings
 
 LAST_GOOD_DIRNAME = "rules-last-good"  # inside the data dir, written by every good ingest
 
@@ -45,13 +47,9 @@ def configured_folders() -> tuple[Path, Path | None]:
     active = _ACTIVE.get()
     if active is not None:
         return active
-    from assistant.settings import get_settings
-
     try:
         settings = get_settings()
     except CorguideError:
-        from assistant.rules import DEFAULT_RULES_DIR
-
         return DEFAULT_RULES_DIR, None
     return settings.corpus_dir / "rules", settings.data_dir / LAST_GOOD_DIRNAME
 
@@ -73,11 +71,9 @@ def served_rules() -> ServedRules:
     Raises:
         CorpusError: the configured rules are broken and no good copy was saved yet.
     """
-    from assistant.rules import load_rules
-
     folder, last_good = configured_folders()
     try:
-        return ServedRules(load_rules(folder), folder)
+        return ServedRules(load_rules_dir(folder), folder)
     except CorpusError as exc:
         problem = str(exc)
         if last_good is None or not _is_dir(last_good):
@@ -86,7 +82,7 @@ def served_rules() -> ServedRules:
                 "`corguide ingest` saves one once the rules load)"
             ) from None
         try:
-            rules = load_rules(last_good)
+            rules = load_rules_dir(last_good)
         except CorpusError:
             raise exc from None
         return ServedRules(rules, last_good, problem)
