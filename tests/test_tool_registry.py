@@ -17,11 +17,11 @@ from typer.main import get_command
 from typer.testing import CliRunner
 
 from assistant import chain, llm, tools_cli
-from assistant.answer import ConversationState
+from assistant.answer import ConversationState, ToolCall
 from assistant.errors import InputError
 from assistant.jurisdictions import NAMES
 from assistant.tools import TOOL_FUNCTIONS, langchain_tools
-from assistant.tools.registry import PUBLIC, SPECS, check_args, run_tool
+from assistant.tools.registry import PUBLIC, SPECS, check_args, describe_tool_call, run_tool
 from assistant.understand import plan_question
 
 
@@ -136,6 +136,18 @@ def test_the_chains_tool_calls_fit_the_registry():
     assert {name for name, _ in calls} >= set(PUBLIC), "a tool the chain never plans"
     for name, args in calls:
         assert check_args(SPECS[name], args) == args
+
+
+def test_each_tool_returns_its_registered_result_and_reads_back_from_json():
+    for name, args in _planned_calls():
+        spec = SPECS[name]
+        result = run_tool(name, args)
+        assert type(result) is spec.result, name
+        data = result.model_dump(mode="json")
+        assert spec.result.model_validate(data).model_dump(mode="json") == data
+        text = describe_tool_call(ToolCall(name=name, args=args, result=data))
+        assert result.province_name in text, name  # type: ignore[attr-defined]
+        assert "\n".join(spec.render(result)).strip(), name
 
 
 def test_the_chain_calls_tools_through_the_registry(monkeypatch):

@@ -11,7 +11,7 @@ import gradio as gr
 
 from ui import render, tool_markdown
 from ui.api import call_tool
-from ui.panel import Panel, _blank, follow, jurisdiction_choices, optional_text
+from ui.panel import Panel, follow, is_blank, jurisdiction_choices, optional_text
 
 
 def check(code, workers, subs, public, owner, hours, industry) -> str:
@@ -20,7 +20,7 @@ def check(code, workers, subs, public, owner, hours, industry) -> str:
         result = call_tool(
             "check_eligibility",
             jurisdiction=code or "",
-            workers="" if _blank(workers) else str(workers).strip(),
+            workers="" if is_blank(workers) else str(workers).strip(),
             subcontractors=subs,
             public_contracts=public,
             owner_operator=owner,

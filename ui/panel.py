@@ -22,13 +22,13 @@ def jurisdiction_choices() -> list[tuple[str, str]]:
     return [(f"{NAMES[code]} ({code})", code) for code in JURISDICTIONS]
 
 
-def _blank(value: Any) -> bool:
+def is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
 def optional_text(value: Any) -> Any:
     """A text box's value, or None when it is blank (tools treat None as "not given")."""
-    return None if _blank(value) else value
+    return None if is_blank(value) else value
 
 
 def _workers_value(value: Any) -> int | None:
@@ -37,7 +37,7 @@ def _workers_value(value: Any) -> int | None:
     Raises:
         InputError: not a whole number from 0 up (the message says so).
     """
-    if _blank(value):
+    if is_blank(value):
         return None
     return parse_workers(value.strip() if isinstance(value, str) else value)
 
@@ -48,7 +48,7 @@ def _premium_value(value: Any) -> float | None:
     Raises:
         InputError: not an amount from 0 up (the message says so).
     """
-    if _blank(value):
+    if is_blank(value):
         return None
     return parse_amount(value.strip() if isinstance(value, str) else value, name="the premium")
 
@@ -114,7 +114,7 @@ def merge_panel(
         "public_contracts": _flag(public_contracts, base.public_contracts),
     }
     if industry is not _KEEP:
-        update["industry"] = None if _blank(industry) else " ".join(str(industry).split())
+        update["industry"] = None if is_blank(industry) else " ".join(str(industry).split())
     if premium is not _KEEP:
         update["premium"] = _premium_value(premium)
     return base.model_copy(update=update)

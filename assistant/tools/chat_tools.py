@@ -9,13 +9,12 @@ Every figure in a summary is read from the tool's own result, so the guard finds
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import BaseModel
 
+from assistant.format import day
 from assistant.tools.eligibility import check_eligibility
-from assistant.tools.plan import build_plan
-from assistant.tools.readiness import readiness_questions
+from assistant.tools.plan import Plan, build_plan
+from assistant.tools.readiness import ReadinessList, readiness_questions
 
 # Steps a plan summary shows in the chat; the My plan tab shows them all.
 SUMMARY_STEPS = 3
@@ -69,31 +68,33 @@ def certification_plan(
     )
 
 
-def describe_readiness(result: dict[str, Any]) -> str:
-    where = f"{result['program']} in {result['province_name']}"
-    elements = list(dict.fromkeys(q["element"] for q in result["questions"]))
-    rule = result["pass_rule"]["rule"]
+def describe_readiness(result: ReadinessList) -> str:
+    """The chat summary of the self-check: what it asks about and the pass rule."""
+    where = f"{result.program} in {result.province_name}"
+    elements = list(dict.fromkeys(q.element for q in result.questions))
+    rule = result.pass_rule.rule
     return (
-        f"**Readiness check for {where}** ({result['label']})\n\n"
+        f"**Readiness check for {where}** ({result.label})\n\n"
         f"It asks about each element the audit scores: {'; '.join(elements)}. To pass: {rule}. "
         "Answer the questions in the **Readiness check** tab: it scores your answers with these "
         "marks, shows each element against the pass line and ranks what to fix first."
     )
 
 
-def describe_plan(result: dict[str, Any]) -> str:
-    steps = result["steps"]
-    if not result.get("program"):
-        return steps[0]["title"] + ". " + steps[0]["detail"]
+def describe_plan(result: Plan) -> str:
+    """The chat summary of the plan: the first steps with their dates, then the audit."""
+    steps = result.steps
+    if not result.program:
+        return steps[0].title + ". " + steps[0].detail
     lines = [
-        f"- {s['title']}" + (f", by {s['due']}" if s["due"] else "") for s in steps[:SUMMARY_STEPS]
+        f"- {s.title}" + (f", by {day(s.due)}" if s.due else "") for s in steps[:SUMMARY_STEPS]
     ]
-    audit = next((s for s in steps if s["key"] == "audit"), None)
-    if audit and audit["due"]:
-        lines.append(f"- then the certification audit, from {audit['due']}")
+    audit = next((s for s in steps if s.key == "audit"), None)
+    if audit and audit.due:
+        lines.append(f"- then the certification audit, from {day(audit.due)}")
     return (
-        f"**Your certification plan for {result['program']} in {result['province_name']}** "
-        f"({result['label']})\n\nWhat to do first:\n" + "\n".join(lines) + "\n\n"
+        f"**Your certification plan for {result.program} in {result.province_name}** "
+        f"({result.label})\n\nWhat to do first:\n" + "\n".join(lines) + "\n\n"
         "The **My plan** tab has every step with its date and sources, and downloads as PDF, "
         "calendar (ICS) or Markdown."
     )

@@ -31,8 +31,14 @@ from assistant.tool_text import (
     describe_score,
 )
 from assistant.tools import chat_tools, costs, eligibility, incentives, render, schedule, scoring
-from assistant.tools.eligibility import Notice
+from assistant.tools.costs import CostComparison
+from assistant.tools.eligibility import EligibilityResult, Notice
+from assistant.tools.incentives import IncentiveResult
+from assistant.tools.plan import Plan
 from assistant.tools.plan_export import to_markdown
+from assistant.tools.readiness import ReadinessList
+from assistant.tools.schedule import ScheduleResult
+from assistant.tools.scoring import AuditScoreResult
 
 _JURISDICTION_HELP = (
     "Canadian province or territory: code, name or abbreviation (AB, Alberta, Alta, BC, SK, MB, "
@@ -148,8 +154,9 @@ class ToolSpec:
         args: the arguments model: one field per parameter, with its type and description.
         description: what the tool decides (for the language model).
         title: one line for the CLI's help and the API page.
+        result: the result model's class (a tool call's JSON result validates back into it).
         render: the result model as text lines (the CLI prints them).
-        describe: the result (JSON-ready dict) as the chat answer's prose.
+        describe: the result model as the chat answer's prose.
         cli: the CLI command's name, or None for a tool with no command of its own.
         public: offered to the language model and as an API endpoint; the chat-only tools
             (readiness check, plan) take the conversation's state instead.
@@ -160,8 +167,9 @@ class ToolSpec:
     args: type[BaseModel]
     description: str
     title: str
+    result: type[BaseModel]
     render: Callable[[Any], list[str]]
-    describe: Callable[[dict[str, Any]], str]
+    describe: Callable[[Any], str]
     cli: str | None = None
     public: bool = True
 
@@ -175,7 +183,7 @@ class ToolSpec:
         return list(self.args.model_fields)
 
 
-def _plan_lines(plan: Any) -> list[str]:
+def _plan_lines(plan: Plan) -> list[str]:
     return to_markdown(plan).splitlines()
 
 
@@ -190,6 +198,7 @@ _ALL: tuple[ToolSpec, ...] = (
         "recommendation, reasons with sources, warnings near limits, and certifying partners "
         "to contact.",
         title="Which certificate fits: COR, SECOR or a local one, with reasons and sources.",
+        result=EligibilityResult,
         render=render.render_check,
         describe=describe_eligibility,
         cli="check",
@@ -202,6 +211,7 @@ _ALL: tuple[ToolSpec, ...] = (
         "per element, maintenance marks where they differ): pass or fail, failing elements and "
         "points needed.",
         title="Score an audit against the pass marks: pass or fail, and points needed.",
+        result=AuditScoreResult,
         render=render.render_score,
         describe=describe_score,
         cli="score",
@@ -213,6 +223,7 @@ _ALL: tuple[ToolSpec, ...] = (
         description="Estimate the workers' compensation board incentive or rebate for holding "
         "COR or SECOR, with the formula shown step by step, or say that no incentive was found.",
         title="Estimate the WCB incentive, with the formula step by step.",
+        result=IncentiveResult,
         render=render.render_incentive,
         describe=describe_incentive,
         cli="incentive",
@@ -224,6 +235,7 @@ _ALL: tuple[ToolSpec, ...] = (
         description="List which COR audit is due in which year (certification, maintenance, "
         "recertification before expiry) with dates, from the certification date.",
         title="Which audit is due in which year, with dates.",
+        result=ScheduleResult,
         render=render.render_schedule,
         describe=describe_schedule,
         cli="schedule",
@@ -235,6 +247,7 @@ _ALL: tuple[ToolSpec, ...] = (
         description="Compare indicative SECOR and COR costs for a business from sourced fees and "
         "figures.",
         title="Indicative SECOR vs COR costs from sourced figures.",
+        result=CostComparison,
         render=render.render_costs,
         describe=describe_costs,
         cli="costs",
@@ -247,6 +260,7 @@ _ALL: tuple[ToolSpec, ...] = (
         args=BusinessArgs,
         description="The readiness self-check for the program that fits the business.",
         title="Indicative readiness self-check for the program that fits.",
+        result=ReadinessList,
         render=render.render_list,
         describe=chat_tools.describe_readiness,
         public=False,
@@ -257,6 +271,7 @@ _ALL: tuple[ToolSpec, ...] = (
         args=PlanArgs,
         description="A dated certification plan with sources.",
         title="A dated certification plan with sources.",
+        result=Plan,
         render=_plan_lines,
         describe=chat_tools.describe_plan,
         public=False,
@@ -319,5 +334,10 @@ def run_tool(name: str, args: Mapping[str, Any]) -> BaseModel:
 
 
 def describe_tool_call(call: ToolCall) -> str:
-    """The chat answer's prose for a tool call (the UI shows the full result as a card)."""
-    return spec_for(call.name).describe(call.result)
+    """The chat answer's prose for a tool call (the UI shows the full result as a card).
+
+    The call carries its result as JSON (what the answer and the guard read); the describer
+    reads it as the tool's result model, as the CLI's renderer does.
+    """
+    spec = spec_for(call.name)
+    return spec.describe(spec.result.model_validate(call.result))
