@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from assistant.errors import InputError
 from assistant.jurisdictions import NAMES, brief, parse_amount, parse_jurisdiction
-from assistant.rules import IncentiveRule, rules_for
+from assistant.rules import IncentiveRule, JurisdictionRules, Sourced, rules_for
 from assistant.tools.eligibility import Notice, collect_sources, dedupe, rule_ref
 from assistant.tools.scoring import parse_program
 
@@ -239,6 +239,115 @@ def _opt_amount(value: object, name: str, maximum: float = MAX_MONEY) -> float |
     return None if value is None else parse_amount(value, name=name, maximum=maximum)
 
 
+def _parse_inputs(
+    payroll: object, base_rate: object, premium: object, assessment: object, first_year: object
+) -> IncentiveInputs:
+    """Check the amounts (none negative, none absurd) and the first-year flag."""
+    if first_year is not None and not isinstance(first_year, bool):
+        raise InputError(f"first_year must be true or false, got {brief(first_year)}")
+    return IncentiveInputs(
+        payroll=_opt_amount(payroll, "payroll"),
+        base_rate=_opt_amount(base_rate, "base_rate", MAX_BASE_RATE),
+        premium=_opt_amount(premium, "premium"),
+        assessment=_opt_amount(assessment, "assessment"),
+        first_year=first_year,
+    )
+
+
+def _result(
+    code: str,
+    prog: str | None,
+    inp: IncentiveInputs,
+    inc: IncentiveRule | None,
+    amount: float | None,
+    steps: list[Step],
+    formula: str,
+    notices: list[Notice],
+) -> IncentiveResult:
+    return IncentiveResult(
+        province=code,
+        province_name=NAMES[code],
+        program=prog or (inc.programs[0] if inc else None),
+        found=amount is not None,
+        incentive_id=inc.id if inc else None,
+        incentive_name=inc.name.value if inc and inc.kind != "none" else None,
+        kind=inc.kind if inc else "none",
+        amount=None if amount is None else round(amount, 2),
+        formula=formula,
+        inputs={
+            "payroll": inp.payroll,
+            "base_rate": inp.base_rate,
+            "premium": inp.premium,
+            "assessment": inp.assessment,
+            "first_year": inp.first_year,
+        },
+        steps=steps,
+        warnings=notices,
+        sources=dedupe([s for step in steps for s in step.sources] + collect_sources(notices)),
+    )
+
+
+def _no_incentive_step(rules: JurisdictionRules, prog: str | None) -> Step:
+    """No incentive of the rules names the program: say so, and list the ones there are."""
+    listed = ", ".join(f"{i.name.value} ({'/'.join(i.programs)})" for i in rules.incentives)
+    src = rules.incentives[0].name.sources if rules.incentives else rules.cor.exists.sources
+    text = f"No incentive for {prog} was found in {rules.name}."
+    if listed:
+        text += f" The rules list: {listed}."
+    return Step(text=text, sources=src)
+
+
+def _no_formula_step(rules: JurisdictionRules, inc: IncentiveRule) -> Step:
+    text = f"No incentive formula was found for {rules.name}: {inc.name.value}."
+    if inc.name.note:
+        text += f" {inc.name.note}"
+    return Step(text=text, sources=inc.name.sources)
+
+
+def _formula_notices(
+    rules: JurisdictionRules,
+    inc: IncentiveRule,
+    params: Sourced[dict[str, float]],
+    inp: IncentiveInputs,
+    src: list[str],
+) -> list[Notice]:
+    """What to confirm about an estimate: assumptions, notes, other readings, conditions."""
+    notices = []
+    if inc.kind == "first_year_then_later_percent" and inp.first_year is None:
+        notices.append(
+            Notice(
+                kind="input",
+                text="First year of certification was assumed; later years use the lower rate.",
+                sources=params.sources,
+            )
+        )
+    for note in (inc.name.note, params.note):
+        if note:
+            notices.append(Notice(kind="confirm", text=note, sources=src))
+    for alt in params.alternatives:
+        notices.append(
+            Notice(
+                kind="sources_disagree",
+                text=f"Another reading of the formula: {alt.note}.",
+                sources=alt.sources,
+            )
+        )
+    if inc.conditions:
+        notices.append(
+            Notice(kind="confirm", text=inc.conditions.value, sources=inc.conditions.sources)
+        )
+    ref = rule_ref(rules.code, f"incentives.{inc.id}")
+    notices.append(
+        Notice(
+            kind="confirm",
+            text=f"This is an estimate from the {rules.name} rules ({ref}); the WCB decides "
+            "the actual amount.",
+            sources=src,
+        )
+    )
+    return notices
+
+
 def estimate_incentive(
     jurisdiction: str,
     *,
@@ -285,92 +394,17 @@ def estimate_incentive(
     """
     code = parse_jurisdiction(jurisdiction)
     prog = None if program is None else parse_program(program)
-    if first_year is not None and not isinstance(first_year, bool):
-        raise InputError(f"first_year must be true or false, got {brief(first_year)}")
-    inp = IncentiveInputs(
-        payroll=_opt_amount(payroll, "payroll"),
-        base_rate=_opt_amount(base_rate, "base_rate", MAX_BASE_RATE),
-        premium=_opt_amount(premium, "premium"),
-        assessment=_opt_amount(assessment, "assessment"),
-        first_year=first_year,
-    )
-    inputs: dict[str, float | bool | None] = {
-        "payroll": inp.payroll,
-        "base_rate": inp.base_rate,
-        "premium": inp.premium,
-        "assessment": inp.assessment,
-        "first_year": inp.first_year,
-    }
+    inp = _parse_inputs(payroll, base_rate, premium, assessment, first_year)
     rules = rules_for(code)
-    notices: list[Notice] = []
     candidates = [i for i in rules.incentives if prog is None or prog in i.programs]
-
-    def done(
-        inc: IncentiveRule | None, amount: float | None, steps: list[Step], formula: str
-    ) -> IncentiveResult:
-        return IncentiveResult(
-            province=code,
-            province_name=NAMES[code],
-            program=prog or (inc.programs[0] if inc else None),
-            found=amount is not None,
-            incentive_id=inc.id if inc else None,
-            incentive_name=inc.name.value if inc and inc.kind != "none" else None,
-            kind=inc.kind if inc else "none",
-            amount=None if amount is None else round(amount, 2),
-            formula=formula,
-            inputs=inputs,
-            steps=steps,
-            warnings=notices,
-            sources=dedupe([s for step in steps for s in step.sources] + collect_sources(notices)),
-        )
-
     if not candidates:
-        listed = ", ".join(f"{i.name.value} ({'/'.join(i.programs)})" for i in rules.incentives)
-        src = rules.incentives[0].name.sources if rules.incentives else rules.cor.exists.sources
-        text = f"No incentive for {prog} was found in {rules.name}."
-        if listed:
-            text += f" The rules list: {listed}."
-        return done(None, None, [Step(text=text, sources=src)], "none found")
-
+        return _result(
+            code, prog, inp, None, None, [_no_incentive_step(rules, prog)], "none found", []
+        )
     inc = candidates[0]
-    ref = rule_ref(code, f"incentives.{inc.id}")
     if inc.kind == "none" or inc.params is None:
-        text = f"No incentive formula was found for {rules.name}: {inc.name.value}."
-        if inc.name.note:
-            text += f" {inc.name.note}"
-        return done(inc, None, [Step(text=text, sources=inc.name.sources)], "none found")
-
+        return _result(code, prog, inp, inc, None, [_no_formula_step(rules, inc)], "none found", [])
     src = dedupe([*inc.params.sources, *inc.name.sources])
     amount, steps, formula = FORMULAS[inc.kind](inc.params.value, inp, src, inc.name.value)
-    if inc.kind == "first_year_then_later_percent" and inp.first_year is None:
-        notices.append(
-            Notice(
-                kind="input",
-                text="First year of certification was assumed; later years use the lower rate.",
-                sources=inc.params.sources,
-            )
-        )
-    for note in (inc.name.note, inc.params.note):
-        if note:
-            notices.append(Notice(kind="confirm", text=note, sources=src))
-    for alt in inc.params.alternatives:
-        notices.append(
-            Notice(
-                kind="sources_disagree",
-                text=f"Another reading of the formula: {alt.note}.",
-                sources=alt.sources,
-            )
-        )
-    if inc.conditions:
-        notices.append(
-            Notice(kind="confirm", text=inc.conditions.value, sources=inc.conditions.sources)
-        )
-    notices.append(
-        Notice(
-            kind="confirm",
-            text=f"This is an estimate from the {rules.name} rules ({ref}); the WCB decides "
-            "the actual amount.",
-            sources=src,
-        )
-    )
-    return done(inc, amount, steps, formula)
+    notices = _formula_notices(rules, inc, inc.params, inp, src)
+    return _result(code, prog, inp, inc, amount, steps, formula, notices)
