@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from assistant.jurisdictions import NAMES, parse_date, parse_jurisdiction
-from assistant.rules import rules_for
+from assistant.rules import Cycle, JurisdictionRules, Sourced, rules_for
 from assistant.tools.eligibility import Notice, collect_sources, dedupe, rule_ref
 
 
@@ -50,6 +50,117 @@ def add_years(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
+def _result(
+    code: str,
+    start: date,
+    found: bool,
+    entries: list[ScheduleEntry],
+    validity: int | None,
+    expires: date | None,
+    notices: list[Notice],
+) -> ScheduleResult:
+    return ScheduleResult(
+        province=code,
+        province_name=NAMES[code],
+        certified_on=start,
+        found=found,
+        validity_years=validity,
+        expires_on=expires,
+        entries=entries,
+        warnings=notices,
+        sources=dedupe([s for e in entries for s in e.sources] + collect_sources(notices)),
+    )
+
+
+def _no_cycle_notice(rules: JurisdictionRules) -> Notice:
+    """No cycle in the rules: ask the partner, or there is no COR program at all."""
+    if rules.cor.exists.value:
+        partners = " or ".join(p.value.name for p in rules.partners) or "the partner"
+        text = (
+            f"No audit cycle was found for {rules.name} in the public sources; ask "
+            f"{partners} for the dates that apply to your certificate."
+        )
+        kind = "not_found"
+    else:
+        text = f"No COR program was found for {rules.name}, so there is no audit schedule."
+        kind = "no_program"
+    return Notice(kind=kind, text=text, sources=rules.cor.exists.sources)
+
+
+def _capitalized(text: str) -> str:
+    return f"{text[0].upper()}{text[1:]}"
+
+
+def _entries(start: date, cy: Cycle, src: list[str]) -> list[ScheduleEntry]:
+    """Certification, each maintenance year, then recertification before expiry."""
+    expires = add_years(start, cy.validity_years)
+    entries = [
+        ScheduleEntry(
+            year=1,
+            audit="certification",
+            description=f"Certification audit (the certificate runs {cy.validity_years} years "
+            "from this date)",
+            window_start=start,
+            due_by=start,
+            sources=src,
+        )
+    ]
+    for year in cy.maintenance_years:
+        if cy.due_rule == "calendar_year":
+            due = date(start.year + year - 1, 12, 31)
+        else:
+            due = add_years(start, year) - timedelta(days=1)
+        entries.append(
+            ScheduleEntry(
+                year=year,
+                audit="maintenance",
+                description=f"{_capitalized(cy.maintenance_audit)} in year {year}",
+                window_start=add_years(start, year - 1),
+                due_by=due,
+                sources=src,
+            )
+        )
+    entries.append(
+        ScheduleEntry(
+            year=cy.validity_years,
+            audit="recertification",
+            description=f"{_capitalized(cy.recertification_audit)}, before the certificate "
+            f"expires on {expires.isoformat()}",
+            window_start=add_years(start, cy.validity_years - 1),
+            due_by=expires - timedelta(days=1),
+            sources=src,
+        )
+    )
+    return entries
+
+
+def _cycle_notices(rules: JurisdictionRules, cycle: Sourced[Cycle]) -> list[Notice]:
+    """The calendar-year rule, the cycle's own note, and who sets the exact dates."""
+    src = cycle.sources
+    notices = []
+    if cycle.value.due_rule == "calendar_year":
+        notices.append(
+            Notice(
+                kind="confirm",
+                text=f"In {rules.name} audits must be completed before the end of each calendar "
+                "year, so maintenance audits are due by 31 December.",
+                sources=src,
+            )
+        )
+    if cycle.note:
+        notices.append(Notice(kind="confirm", text=cycle.note, sources=src))
+    notices.append(
+        Notice(
+            kind="confirm",
+            text=f"Dates are counted from the certification date using the {rules.name} rules "
+            f"({rule_ref(rules.code, 'audit.cycle')}); the certifying partner's letter sets the "
+            "exact dates.",
+            sources=src,
+        )
+    )
+    return notices
+
+
 def audit_schedule(jurisdiction: str, certified_on: str | date) -> ScheduleResult:
     """Lay out the audits of one certificate cycle from the certification date.
 
@@ -78,96 +189,11 @@ def audit_schedule(jurisdiction: str, certified_on: str | date) -> ScheduleResul
     code = parse_jurisdiction(jurisdiction)
     start = parse_date(certified_on)
     rules = rules_for(code)
-    notices: list[Notice] = []
     cycle = rules.audit.cycle
-
-    def done(entries: list[ScheduleEntry], validity: int | None, expires: date | None):
-        return ScheduleResult(
-            province=code,
-            province_name=NAMES[code],
-            certified_on=start,
-            found=cycle is not None,
-            validity_years=validity,
-            expires_on=expires,
-            entries=entries,
-            warnings=notices,
-            sources=dedupe([s for e in entries for s in e.sources] + collect_sources(notices)),
-        )
-
     if cycle is None:
-        if rules.cor.exists.value:
-            partners = " or ".join(p.value.name for p in rules.partners) or "the partner"
-            text = (
-                f"No audit cycle was found for {rules.name} in the public sources; ask "
-                f"{partners} for the dates that apply to your certificate."
-            )
-            kind = "not_found"
-        else:
-            text = f"No COR program was found for {rules.name}, so there is no audit schedule."
-            kind = "no_program"
-        notices.append(Notice(kind=kind, text=text, sources=rules.cor.exists.sources))
-        return done([], None, None)
-
+        return _result(code, start, False, [], None, None, [_no_cycle_notice(rules)])
     cy = cycle.value
-    src = cycle.sources
+    entries = _entries(start, cy, cycle.sources)
     expires = add_years(start, cy.validity_years)
-    entries = [
-        ScheduleEntry(
-            year=1,
-            audit="certification",
-            description=f"Certification audit (the certificate runs {cy.validity_years} years "
-            "from this date)",
-            window_start=start,
-            due_by=start,
-            sources=src,
-        )
-    ]
-    for year in cy.maintenance_years:
-        window_start = add_years(start, year - 1)
-        if cy.due_rule == "calendar_year":
-            due = date(start.year + year - 1, 12, 31)
-        else:
-            due = add_years(start, year) - timedelta(days=1)
-        entries.append(
-            ScheduleEntry(
-                year=year,
-                audit="maintenance",
-                description=f"{cy.maintenance_audit[0].upper()}{cy.maintenance_audit[1:]} in "
-                f"year {year}",
-                window_start=window_start,
-                due_by=due,
-                sources=src,
-            )
-        )
-    entries.append(
-        ScheduleEntry(
-            year=cy.validity_years,
-            audit="recertification",
-            description=f"{cy.recertification_audit[0].upper()}{cy.recertification_audit[1:]}, "
-            f"before the certificate expires on {expires.isoformat()}",
-            window_start=add_years(start, cy.validity_years - 1),
-            due_by=expires - timedelta(days=1),
-            sources=src,
-        )
-    )
-    if cy.due_rule == "calendar_year":
-        notices.append(
-            Notice(
-                kind="confirm",
-                text=f"In {rules.name} audits must be completed before the end of each calendar "
-                "year, so maintenance audits are due by 31 December.",
-                sources=src,
-            )
-        )
-    if cycle.note:
-        notices.append(Notice(kind="confirm", text=cycle.note, sources=src))
-    notices.append(
-        Notice(
-            kind="confirm",
-            text=f"Dates are counted from the certification date using the {rules.name} rules "
-            f"({rule_ref(code, 'audit.cycle')}); the certifying partner's letter sets the exact "
-            "dates.",
-            sources=src,
-        )
-    )
-    return done(entries, cy.validity_years, expires)
+    notices = _cycle_notices(rules, cycle)
+    return _result(code, start, True, entries, cy.validity_years, expires, notices)
