@@ -12,7 +12,13 @@ from pydantic import BaseModel, Field
 from assistant.errors import InputError
 from assistant.jurisdictions import NAMES, NATIONAL, parse_jurisdiction, parse_workers
 from assistant.rules import CostItem, JurisdictionRules, Sourced, rules_for
-from assistant.tools.eligibility import Notice, check_eligibility, collect_sources, dedupe
+from assistant.tools.eligibility import (
+    EligibilityResult,
+    Notice,
+    check_eligibility,
+    collect_sources,
+    dedupe,
+)
 
 MAX_SITES = 100_000
 
@@ -118,6 +124,137 @@ def _class_name(rules: JurisdictionRules, workers: int) -> str | None:
     return None
 
 
+COST_LABEL = (
+    "Indicative only: figures come from certifying partners' published fees and an industry "
+    "article, copied at different dates; confirm current costs with the certifying partner."
+)
+
+
+def _result(
+    code: str,
+    workers: int,
+    sites: int,
+    elig: EligibilityResult,
+    columns: tuple[list[CostLine], list[CostLine], list[CostLine]],
+    summary: list[str],
+    notices: list[Notice],
+) -> CostComparison:
+    secor, cor, other = columns
+    lines = secor + cor + other
+    return CostComparison(
+        province=code,
+        province_name=NAMES[code],
+        workers=workers,
+        sites=sites,
+        label=COST_LABEL,
+        eligible=elig.eligible,
+        recommended=elig.recommended,
+        secor=secor,
+        cor=cor,
+        other=other,
+        summary=summary,
+        warnings=notices,
+        sources=dedupe([s for line in lines for s in line.sources] + collect_sources(notices)),
+    )
+
+
+def _local_items(rules: JurisdictionRules, cls: str | None) -> list[Sourced[CostItem]]:
+    """The jurisdiction's cost items for every size, or for the business's size class."""
+    return [
+        c for c in rules.costs if not c.value.size_classes or (cls and cls in c.value.size_classes)
+    ]
+
+
+def _columns(
+    rules: JurisdictionRules, national: JurisdictionRules, local: list[Sourced[CostItem]]
+) -> tuple[list[CostLine], list[CostLine], list[CostLine]]:
+    """Local then national lines, split into SECOR, COR and other columns.
+
+    The national SECOR figures are left out where the jurisdiction has no SECOR.
+    """
+    lines = [_line(c, rules.code) for c in local]
+    has_secor = rules.small_employer.exists.value
+    for item in national.costs:
+        if item.value.program == "SECOR" and not has_secor:
+            continue
+        lines.append(_line(item, NATIONAL))
+    secor = [ln for ln in lines if ln.program == "SECOR"]
+    cor = [ln for ln in lines if ln.program == "COR"]
+    other = [ln for ln in lines if ln.program not in ("SECOR", "COR")]
+    return secor, cor, other
+
+
+def _summary(
+    rules: JurisdictionRules,
+    elig: EligibilityResult,
+    cls: str | None,
+    workers: int,
+    sites: int,
+    seed_cor: list[CostLine],
+) -> list[str]:
+    """The size class, which columns apply, and what the industry range depends on."""
+    summary = []
+    if cls:
+        summary.append(
+            f"With {workers} workers the business is in the {cls} class in {rules.name}."
+        )
+    if "SECOR" in elig.eligible:
+        summary.append(
+            f"SECOR is available at {workers} workers, so both columns apply; the recommendation "
+            f"is {elig.recommended}."
+        )
+    elif rules.small_employer.exists.value:
+        summary.append(
+            f"SECOR is not available at {workers} workers in {rules.name}; only COR applies."
+        )
+    else:
+        summary.append(f"No SECOR was found in {rules.name}; only COR costs apply.")
+    if seed_cor:
+        summary.append(
+            f"The industry article's COR audit range depends on sites and workers; with "
+            f"{sites} site{'s' if sites != 1 else ''} no finer estimate is sourced."
+        )
+    return summary
+
+
+def _cost_notices(
+    rules: JurisdictionRules, local: list[Sourced[CostItem]], seed_cor: list[CostLine]
+) -> list[Notice]:
+    """No local figure found; the national figures come from an industry article."""
+    notices = []
+    if not local:
+        notices.append(
+            Notice(
+                kind="not_found",
+                text=f"No {rules.name} fee or audit cost was found in the public sources; only the "
+                "national industry figures are shown. Ask the certifying partner for a quote.",
+                sources=rules.cor.exists.sources,
+            )
+        )
+    if seed_cor:
+        notices.append(
+            Notice(
+                kind="low_confidence",
+                text="The national COR audit range and the 'about 5 times cheaper' SECOR claim "
+                "come from an industry article, not a certifying partner.",
+                sources=dedupe([s for ln in seed_cor for s in ln.sources]),
+            )
+        )
+    return notices
+
+
+def _no_program(
+    code: str, n: int, n_sites: int, rules: JurisdictionRules, elig: EligibilityResult
+) -> CostComparison:
+    summary = [f"No COR program was found for {rules.name}, so there are no costs to compare."]
+    notice = Notice(
+        kind="no_program",
+        text=f"No COR program was found for {rules.name}.",
+        sources=rules.cor.exists.sources,
+    )
+    return _result(code, n, n_sites, elig, ([], [], []), summary, [notice])
+
+
 def compare_costs(jurisdiction: str, workers: int, sites: int = 1) -> CostComparison:
     """Compare indicative SECOR and COR costs for a business, from sourced figures only.
 
@@ -146,91 +283,12 @@ def compare_costs(jurisdiction: str, workers: int, sites: int = 1) -> CostCompar
     rules = rules_for(code)
     national = rules_for(NATIONAL)
     elig = check_eligibility(code, n)
-    notices: list[Notice] = []
-    summary: list[str] = []
-    label = (
-        "Indicative only: figures come from certifying partners' published fees and an industry "
-        "article, copied at different dates; confirm current costs with the certifying partner."
-    )
-
-    def done(secor: list[CostLine], cor: list[CostLine], other: list[CostLine]) -> CostComparison:
-        lines = secor + cor + other
-        return CostComparison(
-            province=code,
-            province_name=NAMES[code],
-            workers=n,
-            sites=n_sites,
-            label=label,
-            eligible=elig.eligible,
-            recommended=elig.recommended,
-            secor=secor,
-            cor=cor,
-            other=other,
-            summary=summary,
-            warnings=notices,
-            sources=dedupe([s for line in lines for s in line.sources] + collect_sources(notices)),
-        )
-
     if not rules.cor.exists.value:
-        summary.append(
-            f"No COR program was found for {rules.name}, so there are no costs to compare."
-        )
-        notices.append(
-            Notice(
-                kind="no_program",
-                text=f"No COR program was found for {rules.name}.",
-                sources=rules.cor.exists.sources,
-            )
-        )
-        return done([], [], [])
-
+        return _no_program(code, n, n_sites, rules, elig)
     cls = _class_name(rules, n)
-    local_items = [
-        c for c in rules.costs if not c.value.size_classes or (cls and cls in c.value.size_classes)
-    ]
-    lines = [_line(c, code) for c in local_items]
-    has_secor = rules.small_employer.exists.value
-    for item in national.costs:
-        if item.value.program == "SECOR" and not has_secor:
-            continue
-        lines.append(_line(item, NATIONAL))
-
-    secor = [ln for ln in lines if ln.program == "SECOR"]
-    cor = [ln for ln in lines if ln.program == "COR"]
-    other = [ln for ln in lines if ln.program not in ("SECOR", "COR")]
-
-    if cls:
-        summary.append(f"With {n} workers the business is in the {cls} class in {rules.name}.")
-    if "SECOR" in elig.eligible:
-        summary.append(
-            f"SECOR is available at {n} workers, so both columns apply; the recommendation is "
-            f"{elig.recommended}."
-        )
-    elif has_secor:
-        summary.append(f"SECOR is not available at {n} workers in {rules.name}; only COR applies.")
-    else:
-        summary.append(f"No SECOR was found in {rules.name}; only COR costs apply.")
-    if not local_items:
-        notices.append(
-            Notice(
-                kind="not_found",
-                text=f"No {rules.name} fee or audit cost was found in the public sources; only the "
-                "national industry figures are shown. Ask the certifying partner for a quote.",
-                sources=rules.cor.exists.sources,
-            )
-        )
-    seed_cor = [ln for ln in cor if ln.scope == NATIONAL]
-    if seed_cor:
-        summary.append(
-            f"The industry article's COR audit range depends on sites and workers; with "
-            f"{n_sites} site{'s' if n_sites != 1 else ''} no finer estimate is sourced."
-        )
-        notices.append(
-            Notice(
-                kind="low_confidence",
-                text="The national COR audit range and the 'about 5 times cheaper' SECOR claim "
-                "come from an industry article, not a certifying partner.",
-                sources=dedupe([s for ln in seed_cor for s in ln.sources]),
-            )
-        )
-    return done(secor, cor, other)
+    local = _local_items(rules, cls)
+    columns = _columns(rules, national, local)
+    seed_cor = [ln for ln in columns[1] if ln.scope == NATIONAL]
+    summary = _summary(rules, elig, cls, n, n_sites, seed_cor)
+    notices = _cost_notices(rules, local, seed_cor)
+    return _result(code, n, n_sites, elig, columns, summary, notices)
