@@ -7,8 +7,11 @@ that address the assistant's own instructions are left out before numbers are re
 from __future__ import annotations
 
 import re
+from functools import cache
+from pathlib import Path
 
 from assistant.rules import load_rules
+from assistant.yaml_strict import load_yaml
 
 _NUMBER_WORDS = {
     w: i
@@ -66,20 +69,19 @@ _JURISDICTION_PATTERNS: list[tuple[str, str]] = [
 _CODE_IN_CAPS = re.compile(r"\b(AB|BC|SK|MB|ON|QC|NB|NS|PE|PEI|NL|YT|NT|NWT|NU)\b")
 _CODE_ALIASES = {"PEI": "PE", "NWT": "NT"}
 
-_INDUSTRIES = {
-    "construction": r"construct|roof|fram(?:e|ing)|concrete|contractor|plumb|excavat|build|\btile|"
-    r"drywall|paint|renovat|\breno\b|carpent|masonry|insulat|siding|flooring|demolition|paving|"
-    r"steel|electric|mechanical|hvac|welding|scaffold",
-    "trucking": r"truck|haul|transport|courier|driver",
-    "landscaping": r"landscap|lawn|snow removal|gardening",
-    "continuing care": r"care home|continuing care|long[- ]term care|home care|seniors",
-    "oil and gas": r"oil|gas|pipeline|energy",
-    "forestry": r"forest|logging|silvicult",
-    "manufacturing": r"manufactur|fabricat",
-    "hospitality": r"restaurant|hotel|tourism|hospitality",
-    "agriculture": r"farm|agricult|ranch",
-    "municipal": r"municipal|town|city works",
-}
+INDUSTRIES_FILE = Path(__file__).parent / "dialogue" / "data" / "industries.yaml"
+
+
+@cache
+def _industries() -> list[tuple[str, re.Pattern[str]]]:
+    """(industry, pattern) in file order; each stem matches at the start of a word."""
+    data = load_yaml(INDUSTRIES_FILE.read_text(encoding="utf-8"))
+    return [
+        (name, re.compile(r"\b(?:" + "|".join(str(s) for s in stems) + ")", re.I))
+        for name, stems in data.items()
+    ]
+
+
 _SCORE_PAIR = re.compile(
     r"([A-Za-z][A-Za-z &/,'-]{2,60}?)\s*(?:=|:|-|at|got|scored)\s*(-?\d{1,3}(?:\.\d+)?)\s*%?", re.I
 )
@@ -155,8 +157,14 @@ _LIMIT_WORDS = re.compile(
 
 
 def find_industry(text: str) -> str | None:
-    for name, pattern in _INDUSTRIES.items():
-        if re.search(pattern, text, re.I):
+    """The industry a message names, if any.
+
+    Example:
+        >>> find_industry("oilfield services near Drayton Valley"), find_industry("go Oilers")
+        ('oil and gas', None)
+    """
+    for name, pattern in _industries():
+        if pattern.search(text):
             return name
     return None
 

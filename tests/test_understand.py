@@ -14,6 +14,7 @@ from assistant.understand import (
     plan_question,
     update_state,
 )
+from assistant.understand_entities import find_industry
 
 
 @pytest.mark.parametrize(
@@ -105,3 +106,35 @@ def test_guidance_focus_drops_the_tool_part():
 def test_docstring_examples(module):
     result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
     assert result.failed == 0 and result.attempted > 0
+
+
+# ---- industries (data: assistant/dialogue/data/industries.yaml) ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "industry"),
+    [
+        ("oilfield services outfit near Drayton Valley", "oil and gas"),
+        ("we do oil and gas work", "oil and gas"),
+        ("we're framers out of Red Deer", "construction"),
+        ("long-term care home, 30 staff", "continuing care"),
+        ("we run a small hotel in Canmore", "hospitality"),
+        ("town of Canmore public works", "municipal"),
+        # A stem inside another word is not the industry.
+        ("unrelated but who won the Oilers game last night?", None),
+        ("we install toilets and sinks", None),
+        ("our branch office downtown", None),
+    ],
+)
+def test_an_industry_is_named_by_a_word_not_part_of_one(text, industry):
+    assert find_industry(text) == industry
+
+
+def test_a_side_question_about_the_oilers_keeps_the_landscapers_industry(assistant):
+    state = None
+    for message in [
+        "we're a landscaping company in St. Albert, 6 staff",
+        "unrelated but who won the Oilers game last night?",
+    ]:
+        state = assistant.ask(message, state).state
+    assert state.industry == "landscaping"
