@@ -16,8 +16,10 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from assistant.corpus import NAMED_SOURCES, load_yaml, parse_document
+from assistant.corpus import parse_document
 from assistant.errors import CorpusError
+from assistant.source_refs import NAMED_SOURCES
+from assistant.yaml_strict import load_yaml
 
 CORPUS_DIR = Path(__file__).resolve().parents[1] / "corpus"
 SOURCES_FILE = CORPUS_DIR / "sources.yaml"

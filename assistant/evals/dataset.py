@@ -14,15 +14,16 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from assistant.answer import ConversationState
-from assistant.corpus import JURISDICTION_CODES, slugify
+from assistant.corpus import slugify
 from assistant.errors import CorguideError
+from assistant.jurisdictions import JURISDICTIONS
 
 Kind = Literal["single", "multiturn", "conversation", "tool", "refusal", "not_covered"]
 # gold: written from the corpus; wild: real questions copied from public pages; phrasing: gold
 # questions as owners type them; conversation: scripted conversations scored turn by turn.
 Split = Literal["gold", "wild", "phrasing", "conversation"]
 SPLITS: tuple[str, ...] = ("gold", "wild", "phrasing", "conversation")
-GROUPS = (*JURISDICTION_CODES, "national", "general")
+GROUPS = (*JURISDICTIONS, "national", "general")
 STATE_FIELDS = tuple(
     f
     for f in ConversationState.model_fields
@@ -177,7 +178,7 @@ class EvalItem(BaseModel):
     def _jurisdiction(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        code = value.upper() if value.upper() in JURISDICTION_CODES else value.lower()
+        code = value.upper() if value.upper() in JURISDICTIONS else value.lower()
         if code not in GROUPS:
             raise ValueError(f"jurisdiction must be one of {', '.join(GROUPS)} (got {value!r})")
         return code
