@@ -30,7 +30,9 @@ _ELIGIBILITY = re.compile(
     r"|\bcan (?:i|we) do (?:secor|small cor)\b|\bwhich class\b"
     r"|\beligib|\bqualif|\bcan (?:i|we) (?:do|get|use|"
     r"apply|go)|\bsecor or cor\b|\bcor or secor\b|\bshould (?:i|we)\b|\bwhat happens (?:at|if|when)"
-    r"|\bhire\b|\bhiring\b|\bgrow|\blimit\b|\bfit\b|\bright for\b"
+    r"|\bhire\b|\bhiring\b|\bgrow|\blimit\b|\bfits?\b|\bright for\b"
+    # "we sub out the taping, does that matter?": a fact just given, asked about.
+    r"|\b(?:does|would|will|could) (?:that|this|it) (?:matter|change|affect|make a difference)"
     r"|\bdo (?:i|we) need (?:a |the )?(?:cor|secor)\b|"
     r"\ballowed\b|\bwhat if\b|\bwhich do\b|\bbest for\b|\bchoose\b|\bpick\b|\bwhat about\b",
     re.I,

@@ -63,7 +63,11 @@ _HYPOTHETICAL = re.compile(
     r"|^\s*(?:and|what about|how about)?\s*(?:with|at)\s+\d",
     re.I,
 )
-_WITH_N = re.compile(r"^\s*(?:and|what about|how about|ok)?\s*(?:with|at)\s+(\d+)\s*\??\s*$", re.I)
+_WITH_N = re.compile(
+    r"^\s*(?:and|what about|how about|ok|so)?\s*(?:we'?re|we are|i'?m|i am)?\s*(?:with|at)\s+(\d+)"
+    r"\s*(?:now|today)?\s*[?.!]?\s*$",
+    re.I,
+)
 # "a job in Ontario", "bidding on a government job in Newfoundland": where the work is, not
 # where the business is.
 _WORK_ELSEWHERE = re.compile(
@@ -71,6 +75,7 @@ _WORK_ELSEWHERE = re.compile(
     r"|\b(?:take|taking|bid|bidding|working|work)\b.{0,40}\bin\s*$",
     re.I,
 )
+_WE_ARE = re.compile(r"^\s*(?:so\s+)?(?:we'?re|we are|i'?m|i am)\s+at\b", re.I)
 _YES = re.compile(r"^\s*(?:yes|yeah|yep|yup|sure|we do|i do|correct|absolutely|sometimes)\b", re.I)
 _NO = re.compile(r"^\s*(?:no|nope|nah|we don'?t|i don'?t|never|not really)\b", re.I)
 
@@ -126,8 +131,10 @@ def read_slots(state: ConversationState, text: str) -> Understood:
     elif (match := LOSE.search(digits)) and base is not None:
         delta = -int(match.group(1))
     count = find_count(said)
-    if count is None and base is not None and (match := _WITH_N.search(digits)):
-        count = Count(int(match.group(1)), match.group(0))  # "and with 10?"
+    # "and with 10?" changes a known count; "we're at 6" states one ("at 6" alone does not).
+    match = _WITH_N.search(digits) if count is None else None
+    if match and (base is not None or _WE_ARE.match(digits)):
+        count = Count(int(match.group(1)), match.group(0))
     if delta is not None:
         new = max(0, base + delta)
         verb = "hire" if delta > 0 else "lose"

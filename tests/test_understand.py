@@ -138,3 +138,23 @@ def test_a_side_question_about_the_oilers_keeps_the_landscapers_industry(assista
     ]:
         state = assistant.ask(message, state).state
     assert state.industry == "landscaping"
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "we sub out the taping to a couple of other crews, does that matter?",
+        "which fits him?",
+    ],
+)
+def test_a_follow_up_on_the_business_reruns_the_eligibility_check(message):
+    state = ConversationState(jurisdiction="SK", workers=5)
+    plan = plan_question(message, update_state(state, message), NAMES)
+    assert [name for name, _ in plan.tools] == ["check_eligibility"]
+
+
+def test_we_are_at_n_states_the_head_count_but_at_n_alone_does_not():
+    empty = ConversationState(jurisdiction="SK")
+    assert update_state(empty, "we're at 6").workers == 6
+    assert update_state(empty, "at 6").workers is None  # a time as much as a count
+    assert update_state(ConversationState(jurisdiction="SK", workers=9), "we are at 12 now").workers == 12
