@@ -18,6 +18,7 @@ from assistant.answer import ToolCall
 from assistant.errors import InputError
 from assistant.jurisdictions import NAMES, parse_date, parse_workers
 from assistant.rules import JurisdictionRules, rules_for
+from assistant.tools.costs import compare_costs
 from assistant.tools.eligibility import EligibilityResult, Notice, check_eligibility, dedupe
 from assistant.tools.plan_steps import (
     add_months,
@@ -264,6 +265,63 @@ def _program_steps(
     return steps, warnings, inc["detail"]
 
 
+def _dates(start: object | None, deadline: object | None) -> tuple[date, date | None]:
+    """The plan's start (default today) and optional deadline, which cannot come first."""
+    begin = parse_date(start) if start is not None else date.today()
+    until = parse_date(deadline) if deadline is not None else None
+    if until is not None and until < begin:
+        raise InputError(
+            f"the deadline {until.isoformat()} is before the start {begin.isoformat()}"
+        )
+    return begin, until
+
+
+def _grounding_calls(
+    args: dict[str, Any], rules: JurisdictionRules, begin: date, until: date | None
+) -> list[ToolCall]:
+    # The rules data itself is a source of numbers (pass marks, rebate percentages) and the
+    # owner's own inputs (dates, head count) may be echoed: both ground the plan's numbers.
+    return [
+        _call("rules", {"jurisdiction": rules.code}, rules),
+        _call(
+            "plan_inputs",
+            {**args, "start": begin.isoformat(), "deadline": until.isoformat() if until else None},
+            {},
+        ),
+    ]
+
+
+def _plan(
+    elig: EligibilityResult,
+    workers: int,
+    partner: dict[str, str] | None,
+    window: tuple[date, date | None],
+    steps: list[PlanStep],
+    costs: list[CostNote],
+    incentive: str | None,
+    warnings: list[Notice],
+    calls: list[ToolCall],
+) -> Plan:
+    every = [s for step in steps for s in step.sources] + [s for w in warnings for s in w.sources]
+    every += [s for c in costs for s in c.sources]
+    return Plan(
+        province=elig.province,
+        province_name=NAMES[elig.province],
+        workers=workers,
+        program=elig.recommended,
+        partner=partner,
+        start=window[0],
+        deadline=window[1],
+        label=PLAN_LABEL,
+        steps=steps,
+        costs=costs,
+        incentive=incentive,
+        warnings=warnings,
+        sources=dedupe(every),
+        tool_calls=calls,
+    )
+
+
 def build_plan(
     province: str,
     workers: object,
@@ -286,12 +344,7 @@ def build_plan(
         ('SECOR', ['choose', 'join', 'courses', 'build'], '2028-01-04')
     """
     n = parse_workers(workers)
-    begin = parse_date(start) if start is not None else date.today()
-    until = parse_date(deadline) if deadline is not None else None
-    if until is not None and until < begin:
-        raise InputError(
-            f"the deadline {until.isoformat()} is before the start {begin.isoformat()}"
-        )
+    begin, until = _dates(start, deadline)
     args = {
         "jurisdiction": province,
         "workers": n,
@@ -306,18 +359,8 @@ def build_plan(
         public_contracts=public_contracts,
         industry=industry,
     )
-    calls = [_call("check_eligibility", args, elig)]
     rules = rules_for(elig.province)
-    # The rules data itself is a source of numbers (pass marks, rebate percentages) and the
-    # owner's own inputs (dates, head count) may be echoed: both ground the plan's numbers.
-    calls.append(_call("rules", {"jurisdiction": elig.province}, rules))
-    calls.append(
-        _call(
-            "plan_inputs",
-            {**args, "start": begin.isoformat(), "deadline": until.isoformat() if until else None},
-            {},
-        )
-    )
+    calls = [_call("check_eligibility", args, elig), *_grounding_calls(args, rules, begin, until)]
     steps, partner = _first_steps(elig, begin)
     warnings = list(elig.warnings)
     prog = elig.recommended
@@ -328,28 +371,9 @@ def build_plan(
         )
         steps += more
         warnings += more_warnings
-    from assistant.tools.costs import compare_costs
-
     costs = compare_costs(elig.province, n)
     calls.append(_call("compare_costs", {"jurisdiction": elig.province, "workers": n}, costs))
     group = costs.secor if prog == "SECOR" else costs.cor
     lines = [CostNote(text=c.text, sources=c.sources) for c in group]
     steps = _attach_costs(steps, group)
-    every = [s for step in steps for s in step.sources] + [s for w in warnings for s in w.sources]
-    every += [s for c in lines for s in c.sources]
-    return Plan(
-        province=elig.province,
-        province_name=NAMES[elig.province],
-        workers=n,
-        program=prog,
-        partner=partner,
-        start=begin,
-        deadline=until,
-        label=PLAN_LABEL,
-        steps=steps,
-        costs=lines,
-        incentive=incentive,
-        warnings=warnings,
-        sources=dedupe(every),
-        tool_calls=calls,
-    )
+    return _plan(elig, n, partner, (begin, until), steps, lines, incentive, warnings, calls)
