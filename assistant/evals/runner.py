@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from assistant.dialogue.numbers import words_to_digits
-from assistant.evals.dataset import Located, TurnExpect
+from assistant.evals.dataset import EvalItem, Located, TurnExpect
 from assistant.evals.metrics import (
     citation_problems,
     fact_recall,
@@ -84,20 +84,16 @@ def _ask_all(assistant: Any, located: Located) -> tuple[list[Any], str | None]:
     return answers, None
 
 
-def score_item(
-    located: Located, answers: list[Any], error: str | None, chunk_texts: Mapping[str, str]
-) -> ItemResult:
-    """Score an item's answers (``Answer`` objects, one per turn) against its expectations."""
+def _new_result(located: Located, dumped: list[dict[str, Any]], error: str | None) -> ItemResult:
+    """The item's identity, answers and expectations, before any score."""
     item = located.item
-    dumped = [a.model_dump(mode="json") for a in answers]
     last = dumped[-1] if dumped else None
-    group = item.jurisdiction or (last or {}).get("province") or "general"
-    result = ItemResult(
+    return ItemResult(
         id=item.id,
         kind=item.kind or item.inferred_kind(),
         split=item.split,
         where=located.where,
-        group=group,
+        group=item.jurisdiction or (last or {}).get("province") or "general",
         programs=list(item.programs),
         topic=item.topic,
         messages=item.messages,
@@ -107,25 +103,22 @@ def score_item(
         expect_refusal=item.expect_refusal,
         expect_not_covered=item.expect_not_covered,
     )
-    failures = result.failures
-    if error is not None or last is None:
-        failures.append(error or "no answer")
-        return result
 
+
+def _score_support(last: dict[str, Any], result: ItemResult) -> None:
+    """Refused, 'not covered', or answered; an answer must rest on something checkable."""
     result.refused = bool(last["refused"])
     result.not_covered = bool(last["not_covered"])
-    scores = result.scores
-    text = last["answer"]
     if not result.refused:
-        scores["not_covered_share"] = 1.0 if result.not_covered else 0.0
+        result.scores["not_covered_share"] = 1.0 if result.not_covered else 0.0
         if not result.not_covered:
             # An answer must rest on something the user can check: a passage or a tool result.
-            scores["supported"] = 1.0 if (last["citations"] or last["tool_calls"]) else 0.0
-    if item.scripted:
-        _score_turns(item.turn_expectations, dumped, result)
-        _score_grounding(dumped, chunk_texts, result)
-        return result
+            result.scores["supported"] = 1.0 if (last["citations"] or last["tool_calls"]) else 0.0
 
+
+def _score_scope(item: EvalItem, result: ItemResult) -> None:
+    """Whether the item was refused, or said 'not covered', exactly when it should be."""
+    failures = result.failures
     if item.expect_refusal != result.refused:
         failures.append(
             "refused an in-scope question" if result.refused else "answered instead of refusing"
@@ -136,17 +129,26 @@ def score_item(
         elif not item.expect_not_covered and result.not_covered and not result.refused:
             failures.append("said 'not covered' for a question the corpus answers")
 
-    if item.expected_sources and not item.expect_refusal:
-        expected = [ref.chunk_id for ref in item.expected_sources]
-        retrieved = last["retrieved"]
-        scores["hit@5"] = hit_at_k(retrieved, expected, K)
-        scores["recall@5"] = recall_at_k(retrieved, expected, K)
-        scores["mrr"] = reciprocal_rank(retrieved, expected)
-        scores["ndcg@5"] = ndcg_at_k(retrieved, expected, K)
-        if not scores["hit@5"]:
-            shown = ", ".join(retrieved[:K]) or "nothing"
-            failures.append(f"retrieval: no expected source in the top {K} (got {shown})")
 
+def _score_retrieval(item: EvalItem, last: dict[str, Any], result: ItemResult) -> None:
+    """Hit, recall, MRR and nDCG of the expected sources in the top ``K`` retrieved."""
+    if not item.expected_sources or item.expect_refusal:
+        return
+    scores = result.scores
+    expected = [ref.chunk_id for ref in item.expected_sources]
+    retrieved = last["retrieved"]
+    scores["hit@5"] = hit_at_k(retrieved, expected, K)
+    scores["recall@5"] = recall_at_k(retrieved, expected, K)
+    scores["mrr"] = reciprocal_rank(retrieved, expected)
+    scores["ndcg@5"] = ndcg_at_k(retrieved, expected, K)
+    if not scores["hit@5"]:
+        shown = ", ".join(retrieved[:K]) or "nothing"
+        result.failures.append(f"retrieval: no expected source in the top {K} (got {shown})")
+
+
+def _score_facts(item: EvalItem, text: str, result: ItemResult) -> None:
+    """Every key fact present (strict, and as a share), and no forbidden phrase."""
+    scores, failures = result.scores, result.failures
     if item.must_include:
         # An item counts as recalled only when every key fact is there; the share is kept
         # beside it, because it shows partial progress the strict figure hides.
@@ -160,13 +162,37 @@ def score_item(
     if present:
         failures.append("must not include: " + " | ".join(present))
 
-    _score_grounding(dumped, chunk_texts, result)
 
-    if item.expected_tool is not None:
-        exp = item.expected_tool
-        problems = tool_mismatches(last["tool_calls"], exp.name, exp.args, exp.result)
-        scores["tool_accuracy"] = 0.0 if problems else 1.0
-        failures.extend(f"tool: {p}" for p in problems)
+def _score_tool(item: EvalItem, last: dict[str, Any], result: ItemResult) -> None:
+    if item.expected_tool is None:
+        return
+    exp = item.expected_tool
+    problems = tool_mismatches(last["tool_calls"], exp.name, exp.args, exp.result)
+    result.scores["tool_accuracy"] = 0.0 if problems else 1.0
+    result.failures.extend(f"tool: {p}" for p in problems)
+
+
+def score_item(
+    located: Located, answers: list[Any], error: str | None, chunk_texts: Mapping[str, str]
+) -> ItemResult:
+    """Score an item's answers (``Answer`` objects, one per turn) against its expectations."""
+    item = located.item
+    dumped = [a.model_dump(mode="json") for a in answers]
+    result = _new_result(located, dumped, error)
+    if error is not None or not dumped:
+        result.failures.append(error or "no answer")
+        return result
+    last = dumped[-1]
+    _score_support(last, result)
+    if item.scripted:
+        _score_turns(item.turn_expectations, dumped, result)
+        _score_grounding(dumped, chunk_texts, result)
+        return result
+    _score_scope(item, result)
+    _score_retrieval(item, last, result)
+    _score_facts(item, last["answer"], result)
+    _score_grounding(dumped, chunk_texts, result)
+    _score_tool(item, last, result)
     return result
 
 
