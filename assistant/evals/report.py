@@ -29,46 +29,28 @@ from assistant.evals.thresholds import (
 from assistant.evals.topics import split_topic_table
 
 
-def aggregate(results: Iterable[ItemResult]) -> dict[str, Any]:
-    """Every metric over a set of item results (None where no item applies).
+def _scored(ok: list[ItemResult], name: str) -> list[float]:
+    return [r.scores[name] for r in ok if r.scores.get(name) is not None]
 
-    Example:
-        >>> aggregate([])["items"]
-        0
-    """
-    results = list(results)
-    ok = [r for r in results if r.error is None]
 
-    def scored(name: str) -> list[float]:
-        return [r.scores[name] for r in ok if r.scores.get(name) is not None]
+def _ratio(ok: list[ItemResult], ok_key: str, total_key: str) -> float | None:
+    """Summed ``ok_key`` over summed ``total_key`` (turn counts), None when nothing counted."""
+    total = sum(r.scores.get(total_key) or 0 for r in ok)
+    return sum(r.scores.get(ok_key) or 0 for r in ok) / total if total else None
 
-    cited = sum(r.scores.get("citations") or 0 for r in ok)
-    valid = sum(r.scores.get("citations_valid") or 0 for r in ok)
-    refusal_pairs = [(r.expect_refusal, r.refused) for r in ok]
-    covered_pairs = [(r.expect_not_covered, r.not_covered) for r in ok if not r.expect_refusal]
+
+def _pairs(ok: list[ItemResult]) -> tuple[list[tuple[bool, bool]], list[tuple[bool, bool]]]:
+    """(expected, got) for refusals over every item, and for 'not covered' over in-scope ones."""
+    refusal = [(r.expect_refusal, r.refused) for r in ok]
+    covered = [(r.expect_not_covered, r.not_covered) for r in ok if not r.expect_refusal]
+    return refusal, covered
+
+
+def _refusal_metrics(ok: list[ItemResult]) -> dict[str, float | None]:
+    refusal_pairs, covered_pairs = _pairs(ok)
     r_precision, r_recall = precision_recall(refusal_pairs)
     n_precision, n_recall = precision_recall(covered_pairs)
-    latencies = [ms for r in ok for ms in r.latencies_ms]
-
-    def ratio(ok_key: str, total_key: str) -> float | None:
-        total = sum(r.scores.get(total_key) or 0 for r in ok)
-        return sum(r.scores.get(ok_key) or 0 for r in ok) / total if total else None
-
-    conversations = [r for r in ok if r.scores.get("turns")]
-    out: dict[str, Any] = {
-        "items": len(results),
-        "passed": sum(1 for r in results if r.passed),
-        "errors": len(results) - len(ok),
-        "hit@5": mean(scored("hit@5")),
-        "recall@5": mean(scored("recall@5")),
-        "mrr": mean(scored("mrr")),
-        "ndcg@5": mean(scored("ndcg@5")),
-        "fact_recall": mean(scored("fact_recall")),
-        "fact_share": mean(scored("fact_share")),
-        "supported": mean(scored("supported")),
-        "citation_validity": valid / cited if cited else None,
-        "number_grounding": mean(scored("number_grounding")),
-        "tool_accuracy": mean(scored("tool_accuracy")),
+    return {
         "refusal_accuracy": (
             sum(1 for e, p in refusal_pairs if e == p) / len(refusal_pairs)
             if refusal_pairs
@@ -78,33 +60,76 @@ def aggregate(results: Iterable[ItemResult]) -> dict[str, Any]:
         "refusal_recall": r_recall,
         "not_covered_precision": n_precision,
         "not_covered_recall": n_recall,
-        "not_covered_share": mean(scored("not_covered_share")),
-        "turn_pass_rate": ratio("turns_ok", "turns"),
-        "state_accuracy": ratio("turn_state_ok", "turn_state_checked"),
-        "route_accuracy": ratio("turn_route_ok", "turn_route_checked"),
-        "turn_fact_recall": ratio("turn_facts_ok", "turn_facts_checked"),
-        "turn_tool_accuracy": ratio("turn_tool_ok", "turn_tool_checked"),
+    }
+
+
+def _turn_metrics(ok: list[ItemResult]) -> dict[str, float | None]:
+    """The conversation metrics, summed over the turns of every scripted conversation."""
+    conversations = [r for r in ok if r.scores.get("turns")]
+    return {
+        "turn_pass_rate": _ratio(ok, "turns_ok", "turns"),
+        "state_accuracy": _ratio(ok, "turn_state_ok", "turn_state_checked"),
+        "route_accuracy": _ratio(ok, "turn_route_ok", "turn_route_checked"),
+        "turn_fact_recall": _ratio(ok, "turn_facts_ok", "turn_facts_checked"),
+        "turn_tool_accuracy": _ratio(ok, "turn_tool_ok", "turn_tool_checked"),
         "wrong_refusals": (
             float(sum(r.scores.get("wrong_refusals") or 0 for r in conversations))
             if conversations
             else None
         ),
-        "item_pass_rate": (sum(1 for r in results if r.passed) / len(results) if results else None),
+    }
+
+
+def _counts(ok: list[ItemResult], cited: float, latencies: list[float]) -> dict[str, int]:
+    """How many items, citations, answers or turns each metric is computed over."""
+    refusal_pairs, covered_pairs = _pairs(ok)
+    conversations = [r for r in ok if r.scores.get("turns")]
+    return {
+        "retrieval": len(_scored(ok, "hit@5")),
+        "facts": len(_scored(ok, "fact_recall")),
+        "citations": int(cited),
+        "answers_checked_for_numbers": len(_scored(ok, "number_grounding")),
+        "tools": len(_scored(ok, "tool_accuracy")),
+        "expect_refusal": sum(1 for e, _ in refusal_pairs if e),
+        "expect_not_covered": sum(1 for e, _ in covered_pairs if e),
+        "turns": len(latencies),
+        "conversation_turns": int(sum(r.scores.get("turns") or 0 for r in conversations)),
+    }
+
+
+def aggregate(results: Iterable[ItemResult]) -> dict[str, Any]:
+    """Every metric over a set of item results (None where no item applies).
+
+    Keys keep the order of ``metrics.json``: the counts of items, the metrics, then the
+    basis counts.
+
+    Example:
+        >>> aggregate([])["items"]
+        0
+    """
+    results = list(results)
+    ok = [r for r in results if r.error is None]
+    cited = sum(r.scores.get("citations") or 0 for r in ok)
+    valid = sum(r.scores.get("citations_valid") or 0 for r in ok)
+    latencies = [ms for r in ok for ms in r.latencies_ms]
+    passed = sum(1 for r in results if r.passed)
+    means = ("hit@5", "recall@5", "mrr", "ndcg@5", "fact_recall", "fact_share", "supported")
+    return {
+        "items": len(results),
+        "passed": passed,
+        "errors": len(results) - len(ok),
+        **{m: mean(_scored(ok, m)) for m in means},
+        "citation_validity": valid / cited if cited else None,
+        "number_grounding": mean(_scored(ok, "number_grounding")),
+        "tool_accuracy": mean(_scored(ok, "tool_accuracy")),
+        **_refusal_metrics(ok),
+        "not_covered_share": mean(_scored(ok, "not_covered_share")),
+        **_turn_metrics(ok),
+        "item_pass_rate": passed / len(results) if results else None,
         "latency_p50_ms": percentile(latencies, 50),
         "latency_p95_ms": percentile(latencies, 95),
-        "counts": {
-            "retrieval": len(scored("hit@5")),
-            "facts": len(scored("fact_recall")),
-            "citations": int(cited),
-            "answers_checked_for_numbers": len(scored("number_grounding")),
-            "tools": len(scored("tool_accuracy")),
-            "expect_refusal": sum(1 for e, _ in refusal_pairs if e),
-            "expect_not_covered": sum(1 for e, _ in covered_pairs if e),
-            "turns": len(latencies),
-            "conversation_turns": int(sum(r.scores.get("turns") or 0 for r in conversations)),
-        },
+        "counts": _counts(ok, cited, latencies),
     }
-    return out
 
 
 def grouped(results: list[ItemResult], key: str) -> dict[str, dict[str, Any]]:
