@@ -76,27 +76,11 @@ Formula = Callable[
 ]
 
 
-def _percent_of_base_assessment_with_floor(
-    p: dict[str, float], inp: IncentiveInputs, src: list[str], name: str
-) -> tuple[float, list[Step], str]:
-    if inp.payroll is None or inp.base_rate is None:
-        raise InputError(f"the {name} needs payroll and base rate (per ${p['payroll_unit']:g})")
-    unit, pct = p["payroll_unit"], p["percent"]
-    base = inp.payroll / unit * inp.base_rate
-    standard = base * pct / 100
-    steps = [
-        Step(
-            text=f"Base-rate assessment = payroll / {unit:g} x base rate = "
-            f"{_money(inp.payroll)} / {unit:g} x {inp.base_rate:g} = {_money(base)}",
-            value=round(base, 2),
-            sources=src,
-        ),
-        Step(
-            text=f"Standard incentive = {pct:g}% of the base-rate assessment = {_money(standard)}",
-            value=round(standard, 2),
-            sources=src,
-        ),
-    ]
+def _small_employer_floor(
+    p: dict[str, float], inp: IncentiveInputs, base: float, standard: float, src: list[str]
+) -> tuple[float, list[Step]]:
+    """The floor for a small total assessment: the incentive is at least a share of it, capped."""
+    steps: list[Step] = []
     if inp.assessment is not None:
         total = inp.assessment
         steps.append(
@@ -143,9 +127,36 @@ def _percent_of_base_assessment_with_floor(
                 sources=src,
             )
         )
+    return amount, steps
+
+
+def _percent_of_base_assessment_with_floor(
+    p: dict[str, float], inp: IncentiveInputs, src: list[str], name: str
+) -> tuple[float, list[Step], str]:
+    if inp.payroll is None or inp.base_rate is None:
+        raise InputError(f"the {name} needs payroll and base rate (per ${p['payroll_unit']:g})")
+    unit, pct = p["payroll_unit"], p["percent"]
+    base = inp.payroll / unit * inp.base_rate
+    standard = base * pct / 100
+    steps = [
+        Step(
+            text=f"Base-rate assessment = payroll / {unit:g} x base rate = "
+            f"{_money(inp.payroll)} / {unit:g} x {inp.base_rate:g} = {_money(base)}",
+            value=round(base, 2),
+            sources=src,
+        ),
+        Step(
+            text=f"Standard incentive = {pct:g}% of the base-rate assessment = {_money(standard)}",
+            value=round(standard, 2),
+            sources=src,
+        ),
+    ]
+    amount, floor_steps = _small_employer_floor(p, inp, base, standard, src)
+    steps += floor_steps
     formula = (
-        f"payroll / {unit:g} x base rate x {pct:g}%; if total assessment <= {_money(fmax)}, at "
-        f"least the lesser of {fpct:g}% of total assessment and {_money(fcap)}"
+        f"payroll / {unit:g} x base rate x {pct:g}%; if total assessment <= "
+        f"{_money(p['floor_max_assessment'])}, at least the lesser of {p['floor_percent']:g}% of "
+        f"total assessment and {_money(p['floor_cap'])}"
     )
     return amount, steps, formula
 
