@@ -116,6 +116,9 @@ class ChromaIndex:
         self._collection: Any = None
         self._questions: Any = None
         self._questions_missing = False
+        # The vectors in memory (`vector_memory`), installed by a HybridSearch with its view:
+        # queries are then answered from them, not from a Chroma query each.
+        self.memory: Any = None
 
     @property
     def questions_name(self) -> str:
@@ -204,17 +207,9 @@ class ChromaIndex:
     def remove_stale_staging(self) -> list[str]:
         """Delete staging collections left by rebuilds that were killed (each is a full copy)."""
         self._finish_interrupted_swap()
-        live = self.settings.collection
-        stale = [
-            name
-            for name in (getattr(c, "name", c) for c in self.client.list_collections())
-            if name.startswith(live + STAGING_INFIX)
-        ]
-        stale += [
-            name
-            for name in (getattr(c, "name", c) for c in self.client.list_collections())
-            if name.startswith(self.questions_name + STAGING_INFIX)
-        ]
+        prefixes = (self.settings.collection + STAGING_INFIX, self.questions_name + STAGING_INFIX)
+        names = [getattr(c, "name", c) for c in self.client.list_collections()]
+        stale = [name for name in names if name.startswith(prefixes)]
         for name in stale:
             self.client.delete_collection(name)
         return stale
@@ -290,6 +285,8 @@ class ChromaIndex:
     ) -> list[tuple[str, float]]:
         """Parent chunk ids of the questions closest to ``vector``, each with its best cosine
         similarity, best first. An index built before questions existed answers none."""
+        if self.memory is not None:
+            return self.memory.query_questions(vector, k, jurisdictions)
         if self._questions_missing or (self._questions is None and not self.has_questions()):
             self._questions_missing = True
             return []
@@ -374,6 +371,8 @@ class ChromaIndex:
     def query(
         self, vector: list[float], k: int, jurisdictions: list[str] | None = None
     ) -> list[Hit]:
+        if self.memory is not None:
+            return self.memory.query(vector, k, jurisdictions)
         where = {"jurisdiction": {"$in": jurisdictions}} if jurisdictions else None
         include = ["documents", "metadatas", "distances"]
 

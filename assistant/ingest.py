@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from assistant.corpus import Chunk, corpus_fingerprint, load_corpus
+from assistant.dialogue.intents import IntentClassifier
 from assistant.embeddings import load_embedder
 from assistant.errors import IndexCorruptError
 from assistant.index import (
@@ -35,6 +36,7 @@ from assistant.rules_store import save_last_good
 from assistant.sentence_vectors import SentenceStore, load_store, save_store, store_path
 from assistant.sentences import sentences_of, spans_digest
 from assistant.settings import Settings, get_settings
+from assistant.vector_memory import save_vectors, stored_fingerprint, vectors_path
 
 BATCH = 64
 
@@ -225,6 +227,12 @@ def ingest(
         save_store(sentence_file, sentences)
     index.delete(removed)
     index.delete_questions(questions_removed)
+    # The copy of the vectors a question process reads (`vector_memory`), written before the
+    # fingerprint that names it, so a reader never takes an old copy for the new index.
+    vectors_file = vectors_path(settings)
+    changed = rebuild or to_write or removed or questions_to_write or questions_removed
+    if changed or stored_fingerprint(vectors_file) != fingerprint:
+        save_vectors(index, vectors_file, fingerprint)
     if (
         rebuild
         or questions_to_write
@@ -240,6 +248,10 @@ def ingest(
     # The rules just validated are what the index was built from: answering falls back to them
     # if a rules file is broken later (assistant.rules_store).
     save_last_good(settings.corpus_dir / "rules", settings.data_dir)
+    # The intent examples' vectors, cached for the question processes: the first question
+    # after an ingest embedded them itself, in a second (batch) model session beside the
+    # query one, and peaked at 560 MB instead of 340 (issue 17).
+    IntentClassifier.load(embedder, settings.data_dir / "cache")
     leftovers = [] if settings.chroma_url else remove_orphan_segments(settings.chroma_dir)
     kept = None if settings.chroma_url else next(iter(backups(settings.chroma_dir)), None)
 

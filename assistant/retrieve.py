@@ -11,12 +11,14 @@ duplicates are removed, and a relevance floor (calibrated on the eval set, see
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import time
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
@@ -24,7 +26,9 @@ from pydantic import ConfigDict
 from rank_bm25 import BM25Okapi
 
 from assistant.corpus import Chunk
+from assistant.errors import IndexCorruptError, IndexMissingError
 from assistant.index import FINGERPRINT_KEY, ChromaIndex
+from assistant.vector_memory import load_memory
 
 SHARED_SCOPES = ("national", "general")
 RRF_K = 60  # the constant from Cormack et al.; large enough that one list cannot dominate
@@ -112,6 +116,7 @@ STOPWORDS = frozenset(
 )
 
 
+@functools.lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A light suffix stripper, so "passes", "passed" and "pass" meet.
 
@@ -137,7 +142,15 @@ def tokenize(text: str) -> list[str]:
         >>> tokenize("What are the SECOR limits in Alberta?")
         ['secor', 'limit', 'alberta']
     """
-    return [stem(w) for w in _WORD.findall(text.lower()) if w not in STOPWORDS]
+    return list(_tokens(text))
+
+
+# Every answer tokenizes the same passages' sentences, headings and texts again (about 50 texts
+# and 550 stems per answer, a tenth of its time in issue 17's profile): both are cached. The
+# bounds keep a long-running chat's memory flat whatever its users type.
+@functools.lru_cache(maxsize=8192)
+def _tokens(text: str) -> tuple[str, ...]:
+    return tuple(stem(w) for w in _WORD.findall(text.lower()) if w not in STOPWORDS)
 
 
 GENERIC_WORDS = frozenset(tokenize(_GENERIC))
@@ -172,6 +185,39 @@ def scopes_for(jurisdiction: str | None) -> list[str] | None:
     return [jurisdiction, *SHARED_SCOPES] if jurisdiction else None
 
 
+class _Postings:
+    """BM25Okapi's scores from each term's postings, equal to ``get_scores`` to the bit.
+
+    ``rank_bm25`` reads every document's frequency dict once per query term (a Python loop of
+    421 lookups per term); here each term's documents and frequencies are arrays built once,
+    and the same float operations run on those documents alone (the others add exactly 0).
+    """
+
+    def __init__(self, bm25: BM25Okapi) -> None:
+        self.bm25 = bm25
+        doc_len = np.array(bm25.doc_len)
+        self.norm = bm25.k1 * (1 - bm25.b + bm25.b * doc_len / bm25.avgdl)
+        rows: dict[str, list[int]] = {}
+        freqs: dict[str, list[int]] = {}
+        for i, document in enumerate(bm25.doc_freqs):
+            for word, freq in document.items():
+                rows.setdefault(word, []).append(i)
+                freqs.setdefault(word, []).append(freq)
+        self.postings = {w: (np.array(rows[w], dtype=np.intp), np.array(freqs[w])) for w in rows}
+
+    def scores(self, query: list[str]) -> np.ndarray:
+        score = np.zeros(self.bm25.corpus_size)
+        k1 = self.bm25.k1
+        for term in query:
+            found = self.postings.get(term)
+            if found is None:
+                continue
+            rows, freq = found
+            idf = self.bm25.idf.get(term) or 0
+            score[rows] += idf * (freq * (k1 + 1) / (freq + self.norm[rows]))
+        return score
+
+
 @dataclass(frozen=True)
 class _View:
     """What a search reads besides Chroma: the chunks, their keyword index and their vectors."""
@@ -179,7 +225,7 @@ class _View:
     chunks: list[Chunk]
     by_id: dict[str, Chunk]
     sentence_vectors: dict[str, Any]
-    bm25: BM25Okapi | None
+    bm25: _Postings | None
     headings: list[set[str]]
     about: dict[str, str | None]
     # Each chunk's word set, for the near-duplicate check (tokenized once, not per search).
@@ -187,8 +233,8 @@ class _View:
 
 
 class HybridSearch:
-    """Loads every chunk once for BM25, and the sentence vectors once for the composer; vector
-    search goes to Chroma on each query.
+    """Loads every chunk once for BM25, the sentence vectors once for the composer, and the
+    chunk and question vectors once for the vector search (answered in memory, not by Chroma).
 
     An ingest by another process changes the index's fingerprint; a search notices (checking at
     most every `FINGERPRINT_CHECK_SECONDS`) and reloads the keyword view, so a running chat
@@ -200,9 +246,9 @@ class HybridSearch:
         self._reload_lock = threading.Lock()
         self._checked_at = time.monotonic()
         self.fingerprint = self._stored_fingerprint()
-        self._load()
+        self._load(self.fingerprint)
 
-    def _load(self) -> None:
+    def _load(self, fingerprint: str | None) -> None:
         from assistant.sentence_vectors import load_store, store_path
         from assistant.understand import find_jurisdictions
 
@@ -223,12 +269,15 @@ class HybridSearch:
             named = find_jurisdictions(c.section)
             if about[c.id] is None and len(named) == 1:
                 about[c.id] = next(iter(named))
+        # The vectors go in memory with the view: the index answers queries from them.
+        memory = load_memory(self.index, chunks, fingerprint)
         # One object swapped in whole: a search running meanwhile reads the old view, all of it.
+        self.index.memory = memory
         self._view = _View(
             chunks,
             {c.id: c for c in chunks},
             sentence_vectors,
-            BM25Okapi(tokens) if chunks else None,
+            _Postings(BM25Okapi(tokens)) if chunks else None,
             [set(tokenize(c.section)) for c in chunks],
             about,
             {c.id: frozenset(tokenize(c.text)) for c in chunks},
@@ -244,7 +293,7 @@ class HybridSearch:
 
     @property
     def _bm25(self) -> BM25Okapi | None:
-        return self._view.bm25
+        return self._view.bm25.bm25 if self._view.bm25 else None
 
     def _stored_fingerprint(self) -> str | None:
         """The fingerprint in the index now (a fresh read: the open collection's is cached).
@@ -270,7 +319,15 @@ class HybridSearch:
             current = self._stored_fingerprint()
             if current == self.fingerprint and not force:
                 return False
-            self._load()
+            try:
+                self._load(current)
+            except (IndexCorruptError, IndexMissingError):
+                if force:
+                    raise
+                # The ingest that wrote the new fingerprint may still be flushing its vectors
+                # (Chroma's embedded store then fails a read with "Error finding id"): keep
+                # answering from the loaded view and try again at the next check.
+                return False
             self.fingerprint = current
             return True
 
@@ -278,8 +335,9 @@ class HybridSearch:
     def _bm25_ranked(view: _View, query: str, allowed: list[str] | None) -> list[Chunk]:
         if not view.bm25:
             return []
-        scores = view.bm25.get_scores(tokenize(query))
-        order = sorted(range(len(scores)), key=lambda i: -scores[i])
+        scores = view.bm25.scores(tokenize(query))
+        # A stable sort on the negated scores: the order Python's sorted() gave.
+        order = np.argsort(-scores, kind="stable").tolist()
         return [
             view.chunks[i]
             for i in order
