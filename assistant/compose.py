@@ -7,6 +7,7 @@ ran. Every sentence taken from a passage is quoted exactly, so the guard can ver
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -136,7 +137,7 @@ class Composer:
             score *= 1.0 + 0.15 / (1 + position)  # opening sentences tend to state the rule
             foreign = False
             if jurisdiction:
-                named = find_jurisdictions(text)
+                named = _named(text)
                 foreign = bool(named) and jurisdiction not in named
                 if foreign:
                     score *= 0.05  # a topic document's line about another province
@@ -266,6 +267,13 @@ class Composer:
         lead_text = f"{_as_sentence(lead.text)} [{cite(lead)}]"
         points = [f"- {_as_sentence(s.text)} [{cite(s)}]" for s in rest]
         return lead_text, "\n".join(points), citations
+
+
+@functools.lru_cache(maxsize=8192)
+def _named(text: str) -> frozenset[str]:
+    """The jurisdictions a sentence names, cached: every answer reads the same passages, and
+    these patterns cost more than the rest of the sentence scoring (issue 17's profile)."""
+    return frozenset(find_jurisdictions(text))
 
 
 def _similarities(

@@ -6,6 +6,7 @@ picks among the same spans, so both must cut a passage the same way: they share 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass
@@ -29,13 +30,19 @@ def spans_of(text: str) -> list[Span]:
         >>> [(s.text, s.is_item) for s in spans_of("It has 2 steps:\\n- train\\n- audit")]
         [('It has 2 steps:', False), ('train', True), ('audit', True)]
     """
+    return list(_spans(text))
+
+
+# Cached: every answer cuts its passages again, and a chat reads the same few hundred.
+@functools.lru_cache(maxsize=4096)
+def _spans(text: str) -> tuple[Span, ...]:
     spans = []
     for match in _SPAN.finditer(text):
         item = match.group("item")
         span = (item or match.group("sentence") or "").strip()
         if len(span) >= 3 and re.search(r"[A-Za-z]", span):
             spans.append(Span(span, item is not None))
-    return spans
+    return tuple(spans)
 
 
 def sentences_of(text: str) -> list[str]:
