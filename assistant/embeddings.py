@@ -14,6 +14,7 @@ from typing import Any
 
 import assistant.settings  # noqa: F401  (offline switches before sentence-transformers loads)
 from assistant.errors import ModelError
+from assistant.onnx_embedder import onnx_file
 
 DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
 
@@ -164,7 +165,13 @@ def load_embedder(configured: str | None = None, cache_dir: Path | None = None) 
     Raises:
         ModelError: the model folder is missing or holds no model.
     """
-    return Embedder(resolve_model_path(configured), cache_dir)
+    embedder = Embedder(resolve_model_path(configured), cache_dir)
+    if cache_dir is not None and onnx_file(cache_dir, embedder.path).is_file():
+        # Opened now, before the caller opens the index: opened after Chroma has started its
+        # threads (each gets its own malloc heap), the same session left a question process
+        # 15 to 20 MB higher at its peak (issue 17). A missing export still waits for first use.
+        embedder._onnx_engine()
+    return embedder
 
 
 def chroma_embedding_function(embedder: Embedder) -> Any:
