@@ -1,4 +1,4 @@
-"""How figures read: money, percentages and dates, for every renderer of a tool's result.
+"""How figures read: money, percentages, dates and head counts, for every renderer of a result.
 
 The chat text, the CLI and the UI tabs all format through these functions, so an amount reads
 the same way wherever a user sees it.
@@ -64,3 +64,18 @@ def day(value: date | str) -> str:
         ('2025-03-31', '2025-03-31')
     """
     return value.isoformat() if isinstance(value, date) else str(value)
+
+
+def people(n: float, fte: bool = False) -> str:
+    """A count in words: ``1 worker``, ``8 workers``, ``9.50 FTEs``.
+
+    Example:
+        >>> people(1), people(8), people(9.5, fte=True)
+        ('1 worker', '8 workers', '9.50 FTEs')
+    """
+    if fte:
+        return f"{n:.2f} FTEs"
+    if float(n).is_integer():
+        n = int(n)
+        return f"{n} worker" if n == 1 else f"{n} workers"
+    return f"{n:g} FTEs"

@@ -9,12 +9,17 @@ the result model, like the CLI's renderer (``assistant.tools.render``); the regi
 
 from __future__ import annotations
 
-from assistant.format import day, money, percent
-from assistant.tools.costs import CostComparison
-from assistant.tools.eligibility import EligibilityResult
-from assistant.tools.incentives import IncentiveResult
-from assistant.tools.schedule import ScheduleResult
-from assistant.tools.scoring import AuditScoreResult
+from typing import TYPE_CHECKING
+
+from assistant.format import day, money, people, percent
+
+if TYPE_CHECKING:  # the result models, for the signatures only: the tools package imports this
+    # module through its registry, so importing the tools here would be a cycle
+    from assistant.tools.costs import CostComparison
+    from assistant.tools.eligibility import EligibilityResult
+    from assistant.tools.incentives import IncentiveResult
+    from assistant.tools.schedule import ScheduleResult
+    from assistant.tools.scoring import AuditScoreResult
 
 MAX_STEPS = 3
 
@@ -38,13 +43,13 @@ def describe_eligibility(result: EligibilityResult) -> str:
     if recommended:
         name = names.get(recommended, recommended)
         label = name if recommended in name else f"{name} ({recommended})"
-        lead = f"**With {workers} workers in {place}, the program that fits is {label}.**"
+        lead = f"**With {people(workers)} in {place}, the program that fits is {label}.**"
         if len(eligible) > 1:
             lead += " Open to you: " + ", ".join(names.get(e, e) for e in eligible) + "."
     elif result.program_exists is False:
         lead = f"**No COR or SECOR program was found for {place} in the sources.**"
     else:
-        lead = f"**With {workers} workers in {place}, no program could be recommended.**"
+        lead = f"**With {people(workers)} in {place}, no program could be recommended.**"
     steps = [
         s.text + (f" ({s.url})" if s.url and s.url not in s.text else "") for s in result.next_steps
     ]

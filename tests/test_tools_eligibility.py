@@ -220,9 +220,7 @@ def test_bad_input_is_an_input_error(args, kwargs, match):
         check_eligibility(*args, **kwargs)
 
 
-@pytest.mark.parametrize(
-    "module", ["assistant.tools.eligibility_count", "assistant.tools.eligibility_result"]
-)
+@pytest.mark.parametrize("module", ["assistant.tools.eligibility_count"])
 def test_step_module_docstring_examples(module):
     result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
     assert result.failed == 0 and result.attempted > 0

@@ -9,9 +9,11 @@ from langchain_core.tools import StructuredTool
 
 from assistant.errors import InputError
 from assistant.jurisdictions import JURISDICTIONS
+from assistant.tool_text import describe_eligibility
 from assistant.tools import (
     TOOL_FUNCTIONS,
     audit_schedule,
+    check_eligibility,
     compare_costs,
     estimate_incentive,
     langchain_tools,
@@ -302,3 +304,10 @@ def test_langchain_tools():
 def test_docstring_examples(module):
     result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
     assert result.failed == 0
+
+
+def test_the_eligibility_lead_counts_one_worker_in_the_singular():
+    one = describe_eligibility(check_eligibility("NS", 1, owner_operator=True))
+    assert one.startswith("**With 1 worker in Nova Scotia,"), one
+    eight = describe_eligibility(check_eligibility("AB", 8))
+    assert eight.startswith("**With 8 workers in Alberta,"), eight

@@ -157,4 +157,5 @@ def test_we_are_at_n_states_the_head_count_but_at_n_alone_does_not():
     empty = ConversationState(jurisdiction="SK")
     assert update_state(empty, "we're at 6").workers == 6
     assert update_state(empty, "at 6").workers is None  # a time as much as a count
-    assert update_state(ConversationState(jurisdiction="SK", workers=9), "we are at 12 now").workers == 12
+    nine = ConversationState(jurisdiction="SK", workers=9)
+    assert update_state(nine, "we are at 12 now").workers == 12

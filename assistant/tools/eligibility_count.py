@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from assistant.format import people
 from assistant.rules import (
     Alternative,
     Counting,
@@ -20,7 +21,7 @@ from assistant.rules import (
     partner_counting_for,
     short_partner_name,
 )
-from assistant.tools.eligibility_result import Notice, Reason, dedupe, people, rule_ref
+from assistant.tools.eligibility_result import Notice, Reason, dedupe, rule_ref
 
 
 class SizeRule(NamedTuple):

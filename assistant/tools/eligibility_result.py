@@ -87,16 +87,3 @@ def rule_ref(code: str, path: str) -> str:
     return f"{code}.{path}"
 
 
-def people(n: float, fte: bool = False) -> str:
-    """A count in words: ``1 worker``, ``8 workers``, ``9.50 FTEs``.
-
-    Example:
-        >>> people(1), people(8), people(9.5, fte=True)
-        ('1 worker', '8 workers', '9.50 FTEs')
-    """
-    if fte:
-        return f"{n:.2f} FTEs"
-    if float(n).is_integer():
-        n = int(n)
-        return f"{n} worker" if n == 1 else f"{n} workers"
-    return f"{n:g} FTEs"

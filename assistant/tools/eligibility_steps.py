@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from assistant.format import people
 from assistant.jurisdictions import NAMES, NATIONAL
 from assistant.rules import JurisdictionRules, OtherProgram, Sourced, partner_serves, partners_for
 from assistant.tools.eligibility_count import SizeRule, partners_to_ask
@@ -18,7 +19,6 @@ from assistant.tools.eligibility_result import (
     Reason,
     collect_sources,
     dedupe,
-    people,
     rule_ref,
 )
 
