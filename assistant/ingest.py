@@ -132,6 +132,22 @@ def _plan_sentences(
     return kept, todo
 
 
+def _write_question_caches(
+    settings: Settings, index: ChromaIndex, fingerprint: str, *, changed: bool
+) -> None:
+    """What a question process reads instead of computing it (issue 17).
+
+    The copy of the vectors (`vector_memory`) is written before the fingerprint that names
+    it, so a reader never takes an old copy for the new index. The intent examples' vectors:
+    the first question after an ingest embedded them itself, in a second (batch) model session
+    beside the query one, and peaked at 560 MB instead of about 330.
+    """
+    vectors_file = vectors_path(settings)
+    if changed or stored_fingerprint(vectors_file) != fingerprint:
+        save_vectors(index, vectors_file, fingerprint)
+    IntentClassifier.load(index.embedder, settings.data_dir / "cache")
+
+
 def ingest(
     settings: Settings | None = None, *, rebuild: bool = False, progress: bool = False
 ) -> IngestReport:
@@ -227,12 +243,8 @@ def ingest(
         save_store(sentence_file, sentences)
     index.delete(removed)
     index.delete_questions(questions_removed)
-    # The copy of the vectors a question process reads (`vector_memory`), written before the
-    # fingerprint that names it, so a reader never takes an old copy for the new index.
-    vectors_file = vectors_path(settings)
     changed = rebuild or to_write or removed or questions_to_write or questions_removed
-    if changed or stored_fingerprint(vectors_file) != fingerprint:
-        save_vectors(index, vectors_file, fingerprint)
+    _write_question_caches(settings, index, fingerprint, changed=bool(changed))
     if (
         rebuild
         or questions_to_write
@@ -248,10 +260,6 @@ def ingest(
     # The rules just validated are what the index was built from: answering falls back to them
     # if a rules file is broken later (assistant.rules_store).
     save_last_good(settings.corpus_dir / "rules", settings.data_dir)
-    # The intent examples' vectors, cached for the question processes: the first question
-    # after an ingest embedded them itself, in a second (batch) model session beside the
-    # query one, and peaked at 560 MB instead of 340 (issue 17).
-    IntentClassifier.load(embedder, settings.data_dir / "cache")
     leftovers = [] if settings.chroma_url else remove_orphan_segments(settings.chroma_dir)
     kept = None if settings.chroma_url else next(iter(backups(settings.chroma_dir)), None)
 
