@@ -369,13 +369,13 @@ table = st.lists(st.lists(cells, min_size=0, max_size=3), max_size=10)
 )
 def test_fuzz_tool_tabs(app, code, a, b, c, flags, rows, choice, year, day):
     """Each tool tab returns its card or a clear error card; it never raises."""
-    eligibility = _handler(app, "eligibility_ui")(code, a, *flags, b, c)
+    eligibility = _handler(app, "check")(code, a, *flags, b, c)
     assert isinstance(eligibility, str) and eligibility
-    markdown, _plot = _handler(app, "score_ui")(code, rows, choice, choice)
+    markdown, _plot = _handler(app, "score")(code, rows, choice, choice)
     assert isinstance(markdown, str) and markdown
-    incentive = _handler(app, "incentive_ui")(code, choice, a, b, c, year)
+    incentive = _handler(app, "estimate")(code, choice, a, b, c, year)
     assert isinstance(incentive, str) and incentive
-    schedule = _handler(app, "schedule_ui")(code, day)
+    schedule = _handler(app, "lay_out")(code, day)
     assert isinstance(schedule, str) and schedule
     for out in (eligibility, markdown, incentive, schedule):
         assert "Traceback" not in out and "<script" not in out.lower()
