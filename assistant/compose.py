@@ -138,7 +138,11 @@ class Composer:
             foreign = False
             if jurisdiction:
                 named = _named(text)
-                foreign = bool(named) and jurisdiction not in named
+                # A line of the user's own province's passage is never foreign, even when it
+                # names another ("a Quebec firm working in Ontario": the Ontario line is the
+                # answer); only a topic document's line about another province is.
+                own = passages[rank].chunk.jurisdiction == jurisdiction
+                foreign = bool(named) and jurisdiction not in named and not own
                 if foreign:
                     score *= 0.05  # a topic document's line about another province
                 elif passages[rank].chunk.jurisdiction == jurisdiction or jurisdiction in named:
