@@ -268,7 +268,9 @@ class Composer:
                 )
             return numbers[chunk.id]
 
-        lead_text = f"{_as_sentence(lead.text)} [{cite(lead)}]"
+        opener = _short_answer_before(everything, lead) if kind == "yesno" else None
+        said = f"{_as_sentence(opener.text)} " if opener is not None else ""
+        lead_text = f"{said}{_as_sentence(lead.text)} [{cite(lead)}]"
         points = [f"- {_as_sentence(s.text)} [{cite(s)}]" for s in rest]
         return lead_text, "\n".join(points), citations
 
@@ -331,6 +333,34 @@ def _read_in_order(own: list[Sentence], kind: str | None) -> list[Sentence]:
         return [lead, *[s for s in _items_after(own, lead) if s is not lead]]
     rest = [s for s in statements if s is not lead][: DIRECT_SPANS - 1]
     return [lead, *rest]
+
+
+def _short_answer_before(everything: list[Sentence], lead: Sentence) -> Sentence | None:
+    """The passage's own short yes/no ("Yes.", "Often yes.", "Not automatically.") before the lead.
+
+    Sections often open with a one- or two-word answer and explain it in the next sentence.
+    Too short to lead alone (it is a fragment), it still answers a yes/no question, so the
+    lead keeps it in front: "Not automatically. The Authority Having Jurisdiction ...".
+    """
+    before = next(
+        (
+            s
+            for s in everything
+            if s.passage_rank == lead.passage_rank and s.position == lead.position - 1
+        ),
+        None,
+    )
+    if before is None or len(before.text.split()) > SHORT_ANSWER_WORDS:
+        return None
+    return before if _SHORT_ANSWER.match(before.text) else None
+
+
+# "Yes.", "No.", "Often yes.", "Not directly.", "Sometimes.", "Unknown.": a section's opening
+# answer to its yes/no heading (corpus/guidance, 2026-12-02: 15 sections open this way).
+SHORT_ANSWER_WORDS = 3
+_SHORT_ANSWER = re.compile(
+    r"(?:yes|no|not|often|sometimes|usually|mostly|rarely|never|unknown|none)\b", re.I
+)
 
 
 def _is_fragment(text: str) -> bool:

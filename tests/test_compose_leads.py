@@ -1,0 +1,44 @@
+"""The lead keeps the passage's own short answer, and a province's own passage keeps its lines.
+
+On the real corpus and the real model: a yes/no question whose section opens "Not
+automatically." or "Often yes." gets that answer in its first sentence, and a Quebec question
+about working in Ontario keeps the Quebec passage's line that names Ontario's IHSA.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+
+def first_sentence(text: str) -> str:
+    """The answer's lead: the first line that quotes a passage (it carries a [n] marker)."""
+    return next(line for line in text.splitlines() if re.search(r"\[\d+\]", line))
+
+
+@pytest.mark.parametrize(
+    ("question", "opening"),
+    [
+        ("Is my COR valid in another province?", "Not automatically."),
+        ("Do all elements count the same?", "No."),
+        ("Can we get partial points on a question?", "Sometimes."),
+        ("Do the same safety rules apply under COR and SECOR?", "Yes."),
+    ],
+)
+def test_a_yes_no_question_gets_the_sections_short_answer_first(assistant, question, opening):
+    lead = first_sentence(assistant.ask(question).answer)
+    assert lead.startswith(opening), lead
+    assert len(lead.split()) > len(opening.split()) + 3  # the explanation follows in the lead
+
+
+def test_a_question_that_is_not_yes_no_keeps_its_lead_as_it_was(assistant):
+    lead = first_sentence(assistant.ask("How far apart do our audits have to be?").answer)
+    assert not re.match(r"(?:Yes|No|Not|Often|Sometimes)\b", lead), lead
+
+
+def test_an_own_province_passage_keeps_its_line_about_another_province(assistant):
+    answer = assistant.ask("Can a Quebec contractor get COR recognition to work in Ontario?")
+    assert answer.state.jurisdiction == "QC"
+    assert "IHSA" in answer.answer
+    assert "Groupe Canam" in answer.answer
