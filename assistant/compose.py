@@ -246,33 +246,40 @@ class Composer:
         lead, *rest = chosen
         rest = [s for s in rest if not s.hedge] + [s for s in rest if s.hedge]
 
-        citations: list[Citation] = []
-        numbers: dict[str, int] = {}
-
-        def cite(sentence: Sentence) -> int:
-            chunk = passages[sentence.passage_rank].chunk
-            if chunk.id not in numbers:
-                numbers[chunk.id] = len(citations) + 1
-                citations.append(
-                    Citation(
-                        n=numbers[chunk.id],
-                        source=chunk.doc_id,
-                        section=chunk.section,
-                        quote=sentence.text,
-                        url=next((s for s in chunk.sources if s.startswith("http")), ""),
-                        title=chunk.title,
-                        last_verified=chunk.last_verified,
-                        chunk_id=chunk.id,
-                        passage=chunk.text,
-                    )
-                )
-            return numbers[chunk.id]
-
         opener = _short_answer_before(everything, lead) if kind == "yesno" else None
-        said = f"{_as_sentence(opener.text)} " if opener is not None else ""
-        lead_text = f"{said}{_as_sentence(lead.text)} [{cite(lead)}]"
-        points = [f"- {_as_sentence(s.text)} [{cite(s)}]" for s in rest]
-        return lead_text, "\n".join(points), citations
+        return _cited(lead, rest, passages, opener)
+
+
+def _cited(
+    lead: Sentence, rest: list[Sentence], passages: list[Scored], opener: Sentence | None
+) -> tuple[str, str, list[Citation]]:
+    """The lead and points as text with [n] markers, and one citation per passage quoted."""
+    citations: list[Citation] = []
+    numbers: dict[str, int] = {}
+
+    def cite(sentence: Sentence) -> int:
+        chunk = passages[sentence.passage_rank].chunk
+        if chunk.id not in numbers:
+            numbers[chunk.id] = len(citations) + 1
+            citations.append(
+                Citation(
+                    n=numbers[chunk.id],
+                    source=chunk.doc_id,
+                    section=chunk.section,
+                    quote=sentence.text,
+                    url=next((s for s in chunk.sources if s.startswith("http")), ""),
+                    title=chunk.title,
+                    last_verified=chunk.last_verified,
+                    chunk_id=chunk.id,
+                    passage=chunk.text,
+                )
+            )
+        return numbers[chunk.id]
+
+    said = f"{_as_sentence(opener.text)} " if opener is not None else ""
+    lead_text = f"{said}{_as_sentence(lead.text)} [{cite(lead)}]"
+    points = [f"- {_as_sentence(s.text)} [{cite(s)}]" for s in rest]
+    return lead_text, "\n".join(points), citations
 
 
 @functools.lru_cache(maxsize=8192)

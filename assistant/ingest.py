@@ -18,6 +18,8 @@ import sys
 import time
 import uuid
 from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -148,6 +150,96 @@ def _write_question_caches(
     IntentClassifier.load(index.embedder, settings.data_dir / "cache")
 
 
+@dataclass
+class _Target:
+    """The collections an ingest writes: the live ones, or fresh staging ones for a rebuild."""
+
+    index: ChromaIndex
+    stored: dict[str, str]  # chunk id -> content hash already in the collection
+    stored_questions: dict[str, str]
+    staging: str | None = None  # a rebuild's staging collections, swapped in at the end
+    q_staging: str | None = None
+
+
+def _open_target(settings: Settings, embedder: Any, rebuild: bool) -> _Target:
+    """Open the index (a damaged embedded one is moved aside first when rebuilding)."""
+    if rebuild and not settings.chroma_url:
+        try:
+            ChromaIndex(settings, embedder)
+        except IndexCorruptError:
+            moved = move_aside(settings.chroma_dir)
+            if moved is not None:  # nothing to move means the fault is elsewhere: say nothing
+                print(f"moved the damaged index to {moved} (the one backup kept)", file=sys.stderr)
+    index = ChromaIndex(settings, embedder)
+    # A rebuild killed midway leaves its staging collection behind: a full copy, every time.
+    index.remove_stale_staging()
+    if not rebuild:
+        index.use(index.open(create=True))
+        stored = index.stored_hashes()
+        index.use_questions(index.open_questions())
+        return _Target(index, stored, index.stored_question_hashes())
+    staging = f"{settings.collection}{STAGING_INFIX}{uuid.uuid4().hex[:8]}"
+    index.use(index.open(create=True, name=staging))
+    q_staging = f"{index.questions_name}{STAGING_INFIX}{uuid.uuid4().hex[:8]}"
+    index.use_questions(index.open_questions(name=q_staging))
+    return _Target(index, {}, {}, staging, q_staging)
+
+
+def _embed_spans(todo: list, index: ChromaIndex, progress: bool) -> tuple[list[str], np.ndarray]:
+    """The new sentences' texts and vectors (an empty (0, 0) array when there are none)."""
+    texts = [span for _, _, spans in todo for span in spans]
+    # reshape(0, -1) is an error: with nothing new to embed, keep an empty (0, 0) array.
+    vectors = np.asarray(_embed(texts, index, progress, "sentence"), dtype=np.float32)
+    return texts, vectors.reshape((len(texts), -1) if texts else (0, 0))
+
+
+def _write_batches(
+    index: ChromaIndex, chunks: list, vectors: Any, questions: list, question_vectors: Any
+) -> None:
+    for start in range(0, len(chunks), BATCH):
+        index.upsert(chunks[start : start + BATCH], vectors[start : start + BATCH])
+    for start in range(0, len(questions), BATCH):
+        index.upsert_questions(
+            questions[start : start + BATCH], question_vectors[start : start + BATCH]
+        )
+
+
+def _save_sentences(
+    path: Path,
+    kept: dict,
+    todo: list,
+    span_vectors: np.ndarray,
+    old: SentenceStore,
+    fingerprint: str,
+) -> SentenceStore:
+    """The sentence vectors of every chunk, saved when anything in them changed."""
+    start = 0
+    for chunk, digest, spans in todo:
+        kept[chunk.content_hash] = (digest, span_vectors[start : start + len(spans)])
+        start += len(spans)
+    sentences = SentenceStore(kept, fingerprint)  # type: ignore[arg-type]
+    if (
+        bool(todo)
+        or set(sentences.entries) != set(old.entries)
+        or old.fingerprint != fingerprint
+        or not path.exists()
+    ):
+        save_store(path, sentences)
+    return sentences
+
+
+def _seal(target: _Target, fingerprint: str, *, chunks_changed: bool, q_changed: bool) -> None:
+    """Record the fingerprints (last, so a killed ingest is seen as incomplete); swap a rebuild."""
+    index, rebuild = target.index, target.staging is not None
+    if rebuild or q_changed or index.questions_fingerprint() != fingerprint:
+        index.set_fingerprint(fingerprint, questions=True)
+    if rebuild or chunks_changed or index.fingerprint() != fingerprint:
+        index.set_fingerprint(fingerprint)
+    if rebuild:
+        index.replace_collection(target.staging)
+        index.replace_collection(target.q_staging, questions=True)
+
+
 def ingest(
     settings: Settings | None = None, *, rebuild: bool = False, progress: bool = False
 ) -> IngestReport:
@@ -169,33 +261,8 @@ def ingest(
     chunks = load_corpus(settings.corpus_dir)  # validation first: nothing is written on failure
     embedder = load_embedder(settings.embedding_model, settings.data_dir / "cache")
     fingerprint = corpus_fingerprint(chunks, embedder.model_id)
-
-    if rebuild and not settings.chroma_url:
-        try:
-            ChromaIndex(settings, embedder)
-        except IndexCorruptError:
-            moved = move_aside(settings.chroma_dir)
-            if moved is not None:  # nothing to move means the fault is elsewhere: say nothing
-                print(f"moved the damaged index to {moved} (the one backup kept)", file=sys.stderr)
-    index = ChromaIndex(settings, embedder)
-
-    # A rebuild killed midway leaves its staging collection behind: a full copy, every time.
-    index.remove_stale_staging()
-    if rebuild:
-        staging = f"{settings.collection}{STAGING_INFIX}{uuid.uuid4().hex[:8]}"
-        index.use(index.open(create=True, name=staging))
-        stored: dict[str, str] = {}
-    else:
-        index.use(index.open(create=True))
-        stored = index.stored_hashes()
-
-    if rebuild:
-        q_staging = f"{index.questions_name}{STAGING_INFIX}{uuid.uuid4().hex[:8]}"
-        index.use_questions(index.open_questions(name=q_staging))
-        stored_questions: dict[str, str] = {}
-    else:
-        index.use_questions(index.open_questions())
-        stored_questions = index.stored_question_hashes()
+    target = _open_target(settings, embedder, rebuild)
+    index, stored, stored_questions = target.index, target.stored, target.stored_questions
     sentence_file = store_path(settings)
     old_sentences = SentenceStore() if rebuild else load_store(sentence_file)
 
@@ -216,47 +283,18 @@ def ingest(
     # Everything is embedded before the first write.
     vectors = _embed([c.embedding_text() for c in to_write], index, progress)
     question_vectors = _embed([q for _, _, q in questions_to_write], index, progress, "question")
-    span_texts = [span for _, _, spans in sentences_todo for span in spans]
-    # reshape(0, -1) is an error: with nothing new to embed, keep an empty (0, 0) array.
-    span_vectors = np.asarray(
-        _embed(span_texts, index, progress, "sentence"), dtype=np.float32
-    ).reshape((len(span_texts), -1) if span_texts else (0, 0))
-
-    for start in range(0, len(to_write), BATCH):
-        index.upsert(to_write[start : start + BATCH], vectors[start : start + BATCH])
-    for start in range(0, len(questions_to_write), BATCH):
-        index.upsert_questions(
-            questions_to_write[start : start + BATCH], question_vectors[start : start + BATCH]
-        )
-    start = 0
-    for chunk, digest, spans in sentences_todo:
-        kept_sentences[chunk.content_hash] = (digest, span_vectors[start : start + len(spans)])
-        start += len(spans)
-    sentences = SentenceStore(kept_sentences, fingerprint)  # type: ignore[arg-type]
-    sentences_changed = (
-        bool(sentences_todo)
-        or set(sentences.entries) != set(old_sentences.entries)
-        or old_sentences.fingerprint != fingerprint
-        or not sentence_file.exists()
+    span_texts, span_vectors = _embed_spans(sentences_todo, index, progress)
+    _write_batches(index, to_write, vectors, questions_to_write, question_vectors)
+    sentences = _save_sentences(
+        sentence_file, kept_sentences, sentences_todo, span_vectors, old_sentences, fingerprint
     )
-    if sentences_changed:
-        save_store(sentence_file, sentences)
     index.delete(removed)
     index.delete_questions(questions_removed)
-    changed = rebuild or to_write or removed or questions_to_write or questions_removed
-    _write_question_caches(settings, index, fingerprint, changed=bool(changed))
-    if (
-        rebuild
-        or questions_to_write
-        or questions_removed
-        or (index.questions_fingerprint() != fingerprint)
-    ):
-        index.set_fingerprint(fingerprint, questions=True)
-    if rebuild or to_write or removed or index.fingerprint() != fingerprint:
-        index.set_fingerprint(fingerprint)
-    if rebuild:
-        index.replace_collection(staging)
-        index.replace_collection(q_staging, questions=True)
+    questions_changed = bool(questions_to_write or questions_removed)
+    changed = rebuild or bool(to_write or removed) or questions_changed
+    _write_question_caches(settings, index, fingerprint, changed=changed)
+    chunks_changed = bool(to_write or removed)
+    _seal(target, fingerprint, chunks_changed=chunks_changed, q_changed=questions_changed)
     # The rules just validated are what the index was built from: answering falls back to them
     # if a rules file is broken later (assistant.rules_store).
     save_last_good(settings.corpus_dir / "rules", settings.data_dir)

@@ -7,10 +7,11 @@ count is never passed on as another number: it is returned as a problem to ask a
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
-from number_parser import parse_number
+from number_parser import parse_number as _parse_number
 
 _CARDINALS = (
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
@@ -108,6 +109,13 @@ class Count:
     note: str | None = None
     problem: str | None = None
     plus_owner: bool = False
+
+
+# number_parser rebuilds its language tables on every call (about 25 ms per question with
+# number words, measured 2026-12-02); the same few phrases recur, so their values are kept.
+@functools.lru_cache(maxsize=4096)
+def parse_number(phrase: str) -> int | float | None:
+    return _parse_number(phrase)
 
 
 def words_to_digits(text: str) -> str:

@@ -184,6 +184,11 @@ def ui_load(
         result = json.loads(out)
     except ValueError:
         return {"p95_ms": None, "reason": f"the load clients failed: {err.strip()[-300:]}"}
+    return _summary(result, watch, clients)
+
+
+def _summary(result: dict[str, Any], watch: _Watch, clients: int) -> dict[str, Any]:
+    """The load run's figures: latency, throughput, errors, memory and the rebuild."""
     latencies, errors = result["latencies_ms"], result["errors"]
     wall = result["seconds"]
     base = watch.warm_mb if watch.warm_mb is not None else watch.start_mb
