@@ -162,26 +162,30 @@ def ui_load(
         # While this file exists (a rebuild is running) the clients keep asking, so the
         # rebuild's swap happens under load, not after the last answer.
         "hold": str(work / "hold"),
+        # The figures go to a file, not stdout: 4,000 latencies overflow a pipe's 64 KB, and a
+        # child blocked writing to a pipe nobody reads yet never exits (the bench hung so).
+        "result": str(work / "result.json"),
     }
     (work / "job.json").write_text(json.dumps(job))
     try:
         watch = _Watch(work / "progress", max(answers, 1), warmup_seconds, work / "hold")
-        child = subprocess.Popen(
-            [sys.executable, "-m", "assistant.evals.bench_load", str(work / "job.json")],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        while child.poll() is None:
-            time.sleep(0.25)
-            watch.step(assistant.settings.data_dir if rebuild else None)
-        out, err = child.communicate()
+        with (work / "stderr").open("w") as stderr:  # a file: a full pipe would block it
+            child = subprocess.Popen(
+                [sys.executable, "-m", "assistant.evals.bench_load", str(work / "job.json")],
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+            )
+            while child.poll() is None:
+                time.sleep(0.25)
+                watch.step(assistant.settings.data_dir if rebuild else None)
         watch.finish()
+        err = (work / "stderr").read_text(errors="replace")
+        result_text = (work / "result.json").read_text() if (work / "result.json").exists() else ""
     finally:
         demo.close()
         shutil.rmtree(work, ignore_errors=True)
     try:
-        result = json.loads(out)
+        result = json.loads(result_text)
     except ValueError:
         return {"p95_ms": None, "reason": f"the load clients failed: {err.strip()[-300:]}"}
     return _summary(result, watch, clients)
@@ -265,4 +269,5 @@ def run_clients(job: dict[str, Any]) -> dict[str, Any]:
 
 
 if __name__ == "__main__":  # the child process started by `ui_load`
-    print(json.dumps(run_clients(json.loads(Path(sys.argv[1]).read_text()))))
+    _job = json.loads(Path(sys.argv[1]).read_text())
+    Path(_job["result"]).write_text(json.dumps(run_clients(_job)))
