@@ -166,13 +166,22 @@ def load_embedder(configured: str | None = None, cache_dir: Path | None = None) 
         ModelError: the model folder is missing or holds no model.
     """
     embedder = Embedder(resolve_model_path(configured), cache_dir)
-    if cache_dir is not None and onnx_file(cache_dir, embedder.path).is_file():
+    if cache_dir is not None and _exported(onnx_file(cache_dir, embedder.path)):
         # Opened now, before the caller opens the index: opened after Chroma has started its
         # threads (each gets its own malloc heap), the same session left a question process
         # 15 to 20 MB higher at its peak (issue 17). A missing export still waits for first use.
         embedder._onnx_engine()
     return embedder
 
+
+
+def _exported(path: Path) -> bool:
+    """Whether the ONNX export is there; an unreadable data dir is not this function's to report
+    (the index opening says so in one line, with the fix), so it only means "not yet"."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
 
 def chroma_embedding_function(embedder: Embedder) -> Any:
     """Wrap the embedder for Chroma, so no collection ever falls back to Chroma's downloader."""

@@ -34,8 +34,16 @@ def test_memory_finds_what_chroma_finds(assistant):
             chroma_questions = index.query_questions(vector, QUESTION_CANDIDATES, allowed)
             index.memory = memory
             ours = index.query(vector, CANDIDATES, allowed)
-            assert [h.chunk.id for h in ours] == [h.chunk.id for h in chroma_chunks], question
-            assert np.allclose([h.score for h in ours], [h.score for h in chroma_chunks], atol=1e-5)
+            # Rank by rank the exact list is at least as close as the approximate one, and a
+            # chunk both found has the same score (HNSW, even on a few hundred vectors, may
+            # miss one: a fresh clone's index did, 2026-12-02).
+            for mine, theirs in zip(ours, chroma_chunks, strict=True):
+                assert mine.score >= theirs.score - 1e-5, (question, theirs.chunk.id)
+            found = {h.chunk.id: h.score for h in ours}
+            both = [h for h in chroma_chunks if h.chunk.id in found]
+            assert len(both) >= len(chroma_chunks) - 2, question
+            mine = [found[h.chunk.id] for h in both]
+            assert np.allclose(mine, [h.score for h in both], atol=1e-5)
             ours_q = dict(index.query_questions(vector, QUESTION_CANDIDATES, allowed))
             # The exact top records can push a parent Chroma found out of the cut, never in.
             cut = min(ours_q.values())
