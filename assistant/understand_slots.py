@@ -64,8 +64,8 @@ _HYPOTHETICAL = re.compile(
     re.I,
 )
 _WITH_N = re.compile(
-    r"^\s*(?:and|what about|how about|ok|so)?\s*(?:we'?re|we are|i'?m|i am)?\s*(?:with|at)\s+(\d+)"
-    r"\s*(?:now|today)?\s*[?.!]?\s*$",
+    r"^\s*(?:and|what about|how about|ok|so)?\s*(?P<we>we'?re|we are|i'?m|i am)?\s*"
+    r"(?P<prep>with|at)\s+(?P<n>\d+)\s*(?:now|today)?\s*[?.!]?\s*$",
     re.I,
 )
 # "a job in Ontario", "bidding on a government job in Newfoundland": where the work is, not
@@ -75,7 +75,6 @@ _WORK_ELSEWHERE = re.compile(
     r"|\b(?:take|taking|bid|bidding|working|work)\b.{0,40}\bin\s*$",
     re.I,
 )
-_WE_ARE = re.compile(r"^\s*(?:so\s+)?(?:we'?re|we are|i'?m|i am)\s+at\b", re.I)
 _YES = re.compile(r"^\s*(?:yes|yeah|yep|yup|sure|we do|i do|correct|absolutely|sometimes)\b", re.I)
 _NO = re.compile(r"^\s*(?:no|nope|nah|we don'?t|i don'?t|never|not really)\b", re.I)
 
@@ -133,8 +132,9 @@ def read_slots(state: ConversationState, text: str) -> Understood:
     count = find_count(said)
     # "and with 10?" changes a known count; "we're at 6" states one ("at 6" alone does not).
     match = _WITH_N.search(digits) if count is None else None
-    if match and (base is not None or _WE_ARE.match(digits)):
-        count = Count(int(match.group(1)), match.group(0))
+    states_it = bool(match) and match.group("we") and match.group("prep").lower() == "at"
+    if match and (base is not None or states_it):
+        count = Count(int(match.group("n")), match.group(0))
     if delta is not None:
         new = max(0, base + delta)
         verb = "hire" if delta > 0 else "lose"
