@@ -55,7 +55,7 @@ def settings(session_data_dir: Path):
 
 @pytest.fixture(scope="session")
 def embedder(settings):
-    from assistant.embeddings import load_embedder
+    from assistant.index.embeddings import load_embedder
 
     return load_embedder(settings.embedding_model)
 
@@ -63,14 +63,14 @@ def embedder(settings):
 @pytest.fixture(scope="session")
 def built_index(settings, embedder):
     """The real corpus ingested once into a real embedded Chroma for the whole session."""
-    from assistant.ingest import ingest
+    from assistant.index.ingest import ingest
 
     return ingest(settings)
 
 
 @pytest.fixture(scope="session")
 def assistant(settings, built_index):
-    from assistant.chain import Assistant
+    from assistant.answering.chain import Assistant
 
     return Assistant.load(settings)
 

@@ -4,9 +4,9 @@ import re
 
 import pytest
 
-from assistant.answer import ConversationState
+from assistant.answering.answer import ConversationState
+from assistant.answering.guard import check
 from assistant.errors import InputError
-from assistant.guard import check
 
 
 def _ok(answer):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import subprocess_env
 
-from assistant.cli import main
+from assistant.cli.main import main
 from assistant.settings import get_settings
 
 ASK_KEYS = {"question", "province", "answer", "citations", "tool_calls", "refused"}

@@ -12,11 +12,11 @@ import re
 import numpy as np
 import pytest
 
-from assistant.compose import Composer
-from assistant.corpus import Chunk
-from assistant.guard import check
-from assistant.retrieve import Scored
-from assistant.sentences import sentences_of
+from assistant.answering.compose import Composer
+from assistant.answering.guard import check
+from assistant.knowledge.corpus import Chunk
+from assistant.knowledge.sentences import sentences_of
+from assistant.search.retrieve import Scored
 
 
 def first_sentence(text: str) -> str:
@@ -154,7 +154,7 @@ def test_an_intro_that_gives_the_figure_leads():
 
 
 def test_who_can_use_asks_for_the_worker_limit():
-    from assistant.answer_kinds import question_kind
+    from assistant.answering.answer_kinds import question_kind
 
     assert question_kind("Who can use Small COR in British Columbia?") == "number"
     assert question_kind("kelowna company here, whos allowed to do small cor") == "number"

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.corpus import (
+from assistant.errors import CorpusError
+from assistant.knowledge.corpus import (
     JURISDICTION_CODES,
     Document,
     chunk_document,
@@ -13,7 +14,6 @@ from assistant.corpus import (
     load_guidance,
     parse_document,
 )
-from assistant.errors import CorpusError
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = sorted((ROOT / "corpus" / "guidance").glob("*.md"))

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from assistant.corpus import NAMED_SOURCES, load_corpus
-from assistant.coverage import coverage_table
 from assistant.errors import CorpusError, InputError
-from assistant.jurisdictions import JURISDICTIONS
-from assistant.rules import DEFAULT_RULES_DIR, load_rules, render_passages, rules_for
+from assistant.knowledge.corpus import NAMED_SOURCES, load_corpus
+from assistant.knowledge.coverage_table import coverage_table
+from assistant.knowledge.jurisdictions import JURISDICTIONS
+from assistant.knowledge.rules import DEFAULT_RULES_DIR, load_rules, render_passages, rules_for
 from assistant.tools import check_eligibility
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -207,7 +207,7 @@ OWNED_GUIDANCE = (
 
 
 def test_date_line_shows_both_dates():
-    from assistant.sources import date_line, source_date
+    from assistant.knowledge.sources import date_line, source_date
 
     newsletter = (
         "http://businessdocbox.com/Human_Resources/100579353-Prevention-rebate-what-s-new.html"
@@ -226,7 +226,7 @@ def test_date_line_shows_both_dates():
 
 
 def test_sources_file_is_strict_and_dates_are_well_formed():
-    from assistant.sources import SOURCES_FILE, load_sources
+    from assistant.knowledge.sources import SOURCES_FILE, load_sources
 
     table = load_sources()
     assert SOURCES_FILE.name == "sources.yaml" and len(table) > 200
@@ -248,7 +248,7 @@ def test_sources_file_is_strict_and_dates_are_well_formed():
     ],
 )
 def test_sources_file_rejects_bad_entries(tmp_path, body, match):
-    from assistant.sources import load_sources
+    from assistant.knowledge.sources import load_sources
 
     path = tmp_path / "sources.yaml"
     path.write_text(body, encoding="utf-8")
@@ -257,7 +257,7 @@ def test_sources_file_rejects_bad_entries(tmp_path, body, match):
 
 
 def test_every_rules_and_fixed_guidance_source_has_an_entry():
-    from assistant.sources import corpus_sources, load_sources
+    from assistant.knowledge.sources import corpus_sources, load_sources
 
     table = load_sources()
     cited = set()

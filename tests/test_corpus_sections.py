@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.corpus import chunk_document, load_corpus, parse_document
-from assistant.sources import missing_sources
+from assistant.knowledge.corpus import chunk_document, load_corpus, parse_document
+from assistant.knowledge.sources import missing_sources
 
 ROOT = Path(__file__).resolve().parents[1]
 MIN_QUESTIONS, MAX_QUESTIONS = 3, 6

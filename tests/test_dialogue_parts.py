@@ -7,11 +7,11 @@ from hypothesis import given
 from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
 
-from assistant.answer import ConversationState
+from assistant.answering.answer import ConversationState
 from assistant.dialogue.intents import IntentClassifier, load_examples
 from assistant.dialogue.numbers import bare_number, find_count, find_money, words_to_digits
 from assistant.dialogue.places import find_place, find_places, gazetteer, reply_place
-from assistant.understand import read_slots
+from assistant.dialogue.understand import read_slots
 
 # ---- places ---------------------------------------------------------------------------------
 

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from assistant.corpus import Chunk, load_corpus
-from assistant.index import ChromaIndex
-from assistant.ingest import ingest, question_records
-from assistant.retrieve import HybridSearch
-from assistant.sentence_vectors import load_store, store_path
-from assistant.sentences import sentences_of
+from assistant.index.ingest import ingest, question_records
+from assistant.index.sentence_vectors import load_store, store_path
+from assistant.index.store import ChromaIndex
+from assistant.knowledge.corpus import Chunk, load_corpus
+from assistant.knowledge.sentences import sentences_of
+from assistant.search.retrieve import HybridSearch
 from assistant.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -13,23 +13,23 @@ from pathlib import Path
 
 import pytest
 
-from assistant.corpus import JURISDICTION_CODES, load_corpus
-from assistant.evals import metrics as m
-from assistant.evals.dataset import (
+from assistant.evaluation import metrics as m
+from assistant.evaluation.dataset import (
     DatasetError,
     check_sources,
     dataset_files,
     load_dataset,
     load_datasets,
 )
-from assistant.evals.report import (
+from assistant.evaluation.report import (
     ThresholdError,
     aggregate,
     gate,
     gate_passed,
     load_thresholds,
 )
-from assistant.evals.runner import run_items
+from assistant.evaluation.runner import run_items
+from assistant.knowledge.corpus import JURISDICTION_CODES, load_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
 DATASETS = ROOT / "evals" / "datasets"
@@ -292,7 +292,7 @@ class RandomSearch:
         self._rng = random.Random(seed)
 
     def search(self, query, *, jurisdiction=None, k=5, vector=None):
-        from assistant.retrieve import Scored
+        from assistant.search.retrieve import Scored
 
         return [Scored(c, 0.0, 0.9) for c in self._rng.sample(self.chunks, k)]
 
@@ -339,7 +339,7 @@ def cli_env(settings, built_index, monkeypatch):
 
 
 def _run_cli(args: list[str]) -> int:
-    from assistant.cli import main
+    from assistant.cli.main import main
 
     with pytest.raises(SystemExit) as done:
         main(args)
@@ -388,9 +388,9 @@ def test_cli_eval_bad_dataset_is_one_line_and_exit_2(cli_env, tmp_path, capsys):
 def test_refusing_a_bare_province_reply_fails_the_conversation_gate(assistant, monkeypatch):
     """Swap the slot-filling reply handling for one that refuses a bare "Alberta": the
     conversation split's gate must then fail (issue 11)."""
-    from assistant.evals.dataset import load_dataset
-    from assistant.evals.report import by_scope
-    from assistant.understand import Plan
+    from assistant.dialogue.understand import Plan
+    from assistant.evaluation.dataset import load_dataset
+    from assistant.evaluation.report import by_scope
 
     items = [
         x
@@ -403,7 +403,7 @@ def test_refusing_a_bare_province_reply_fails_the_conversation_gate(assistant, m
     real_checks = gate(by_scope(real), thresholds)
     assert all(c.ok for c in real_checks if c.metric == "wrong_refusals")
 
-    import assistant.understand as understand
+    import assistant.dialogue.understand as understand
 
     original = understand.plan_question
 
@@ -412,7 +412,7 @@ def test_refusing_a_bare_province_reply_fails_the_conversation_gate(assistant, m
             return Plan(question, question, state, in_scope=False, retrieve=False)
         return original(question, state, names, today, **kwargs)
 
-    monkeypatch.setattr("assistant.chain.plan_question", refuse_bare_province)
+    monkeypatch.setattr("assistant.answering.chain.plan_question", refuse_bare_province)
     broken, _ = run_items(assistant, items)
     checks = gate(by_scope(broken), thresholds)
     failed = {c.metric for c in checks if c.scope == "conversation" and not c.ok}
@@ -420,9 +420,9 @@ def test_refusing_a_bare_province_reply_fails_the_conversation_gate(assistant, m
 
 
 def test_the_split_topic_table_compares_the_same_items_with_the_baseline():
-    from assistant.evals.report import _table, fmt
-    from assistant.evals.runner import ItemResult
-    from assistant.evals.topics import split_topic_table
+    from assistant.evaluation.report import _table, fmt
+    from assistant.evaluation.runner import ItemResult
+    from assistant.evaluation.topics import split_topic_table
 
     def item(item_id: str, recall: float, not_covered: bool) -> ItemResult:
         return ItemResult(
@@ -450,7 +450,7 @@ def test_the_split_topic_table_compares_the_same_items_with_the_baseline():
 
 
 def test_the_shipped_baseline_covers_the_wild_split(shipped):
-    from assistant.evals.topics import load_baseline
+    from assistant.evaluation.topics import load_baseline
 
     baseline = load_baseline()
     assert baseline is not None and baseline["commit"]

@@ -11,8 +11,7 @@ from datetime import datetime
 
 import pytest
 
-from assistant.errors import InputError
-from assistant.feedback import (
+from assistant.answering.feedback import (
     MAX_CITATIONS,
     MAX_QUESTION_CHARS,
     VOTES_PER_WINDOW,
@@ -24,6 +23,7 @@ from assistant.feedback import (
     read_votes,
     rotated_path,
 )
+from assistant.errors import InputError
 
 CITATION = {"source": "alberta", "section": "SECOR", "quote": "ten", "url": "https://x.ca"}
 

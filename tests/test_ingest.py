@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import CorpusError, IndexCorruptError
-from assistant.ingest import index_status, ingest
+from assistant.index.ingest import index_status, ingest
 from assistant.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -120,7 +120,7 @@ def test_chroma_server_round_trip(tmp_path, small_corpus, embedder):
         report = ingest(settings)
         assert report.location.startswith("http://127.0.0.1")
         assert ingest(settings).embedded == 0
-        from assistant.chain import Assistant
+        from assistant.answering.chain import Assistant
 
         answer = Assistant.load(settings).ask("What is the SECOR limit in Manitoba?")
         assert answer.citations and not (tmp_path / "data" / "chroma").exists()

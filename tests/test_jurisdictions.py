@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from assistant.errors import InputError
-from assistant.jurisdictions import (
+from assistant.knowledge.jurisdictions import (
     JURISDICTIONS,
     NAMES,
     parse_amount,

@@ -30,8 +30,8 @@ def _imports(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
     """The project modules a module imports, as Python runs them.
 
     ``from pkg import sub`` needs ``pkg.sub``; importing ``pkg.sub`` from outside ``pkg`` also
-    runs ``pkg/__init__.py`` first, so it needs ``pkg`` too (``tool_text`` importing
-    ``assistant.tools.costs`` ran the tools package, whose registry imports ``tool_text``).
+    runs ``pkg/__init__.py`` first, so it needs ``pkg`` too (``result_prose`` importing
+    ``assistant.tools.costs`` ran the tools package, whose registry imports ``result_prose``).
     """
     named: set[str] = set()
     for node in _run_time_nodes(ast.parse(path.read_text(encoding="utf-8"))):
@@ -111,3 +111,43 @@ def test_no_module_over_500_lines_and_no_function_over_80():
                 if lines > MAX_FUNCTION_LINES:
                     too_long.append(f"{where}:{node.lineno} {node.name}: {lines} lines")
     assert too_long == []
+
+
+def _readme_layout() -> set[str]:
+    """The modules the README's layout block names, as paths (``assistant/index/store.py``).
+
+    The block is an indented tree: a first word ending in ``/`` opens a folder under the last
+    folder indented less; every ``name.py`` on a line belongs to the folder it sits in.
+    """
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = text.split("<!-- layout:start -->", 1)[1].split("<!-- layout:end -->", 1)[0]
+    folders: list[tuple[int, str]] = []
+    named: set[str] = set()
+    for line in block.strip().strip("`").splitlines():
+        if not line.strip():
+            continue
+        indent = len(line) - len(line.lstrip())
+        while folders and folders[-1][0] >= indent:
+            folders.pop()
+        first = line.split()[0]
+        if first.endswith("/"):
+            folders.append((indent, (folders[-1][1] if folders else "") + first))
+            continue
+        where = folders[-1][1] if folders else ""
+        for word in line.replace(",", " ").split():
+            if word.endswith(".py") and "/" not in word:
+                named.add(where + word)
+    return named
+
+
+def test_readme_layout_names_every_module_and_nothing_else():
+    on_disk = {
+        str(path.relative_to(ROOT))
+        for package in PACKAGES
+        for path in (ROOT / package).rglob("*.py")
+        if path.name != "__init__.py"
+    }
+    named = _readme_layout()
+    assert not on_disk - named, f"modules missing from the README layout: {sorted(on_disk - named)}"
+    stale = sorted(named - on_disk)
+    assert not stale, f"README layout names modules that do not exist: {stale}"

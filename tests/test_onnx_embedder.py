@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.corpus import load_corpus
-from assistant.embeddings import Embedder, default_model_path
-from assistant.onnx_embedder import onnx_file
+from assistant.index.embeddings import Embedder, default_model_path
+from assistant.index.onnx_embedder import onnx_file
+from assistant.knowledge.corpus import load_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
 CORGUIDE = Path(sys.executable).with_name("corguide")
@@ -42,7 +42,7 @@ def eval_questions() -> list[str]:
 @pytest.fixture(scope="session")
 def onnx_embedder(settings, built_index):
     """The embedder the assistant uses: its ONNX file was exported by the session's ingest."""
-    from assistant.embeddings import load_embedder
+    from assistant.index.embeddings import load_embedder
 
     embedder = load_embedder(settings.embedding_model, settings.data_dir / "cache")
     assert embedder.engine == "onnx"

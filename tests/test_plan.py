@@ -13,9 +13,9 @@ import pytest
 from icalendar import Calendar
 from typer.testing import CliRunner
 
-from assistant import guard
-from assistant.answer import ToolCall
-from assistant.cli import app
+from assistant.answering import guard
+from assistant.answering.answer import ToolCall
+from assistant.cli.main import app
 from assistant.tools.plan import build_plan
 from assistant.tools.plan_export import to_markdown
 from assistant.tools.readiness_data import records_rule

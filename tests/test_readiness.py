@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from assistant.cli import app
-from assistant.guard import numbers_in
-from assistant.rules import rules_for
+from assistant.answering.guard import numbers_in
+from assistant.cli.main import app
+from assistant.knowledge.rules import rules_for
 from assistant.tools.readiness_data import MIN_QUESTIONS_PER_AREA, question_bank
 from assistant.tools.scoring import score_audit
 
@@ -206,7 +206,7 @@ def test_readable_output_states_only_rule_numbers(tmp_path):
     ],
 )
 def test_chat_leads_to_the_check_and_the_plan(assistant, message, tool, words):
-    from assistant.answer import ConversationState
+    from assistant.answering.answer import ConversationState
 
     state = ConversationState(jurisdiction="AB", workers=8)
     answer = assistant.ask(message, state)
@@ -217,7 +217,7 @@ def test_chat_leads_to_the_check_and_the_plan(assistant, message, tool, words):
 
 
 def test_chat_asks_for_the_head_count_then_resumes_the_check(assistant):
-    from assistant.answer import ConversationState
+    from assistant.answering.answer import ConversationState
 
     first = assistant.ask("how ready am I?", ConversationState(jurisdiction="BC"))
     assert first.asked_back and first.state.asked_for == "workers"

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from assistant.coverage import coverage_table
+from assistant.knowledge.coverage_table import coverage_table
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -11,7 +11,8 @@ def test_readme_coverage_table_matches_the_rules():
     text = README.read_text()
     start, end = text.index("<!-- coverage:start -->"), text.index("<!-- coverage:end -->")
     assert text[start:end].strip().split("\n", 1)[1].strip() == coverage_table().strip(), (
-        "README coverage table is stale: paste the output of `python -m assistant.coverage`"
+        "README coverage table is stale: paste the output of "
+        "`python -m assistant.knowledge.coverage_table`"
     )
 
 

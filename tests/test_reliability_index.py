@@ -27,12 +27,12 @@ from pathlib import Path
 import pytest
 from conftest import copy_index, subprocess_env
 
-from assistant.chain import Assistant
-from assistant.corpus import corpus_fingerprint, load_corpus
+from assistant.answering.chain import Assistant
 from assistant.errors import IndexCorruptError, IndexMissingError
-from assistant.index import STAGING_INFIX, ChromaIndex
-from assistant.ingest import ingest, question_records
-from assistant.sentence_vectors import load_store, store_path
+from assistant.index.ingest import ingest, question_records
+from assistant.index.sentence_vectors import load_store, store_path
+from assistant.index.store import STAGING_INFIX, ChromaIndex
+from assistant.knowledge.corpus import corpus_fingerprint, load_corpus
 from assistant.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -303,7 +303,7 @@ def test_queries_during_an_ingest_keep_getting_answers(template, tmp_path):
 
 def run_cli(argv: list[str], settings: Settings, monkeypatch, capsys) -> tuple[int, str, str]:
     """`corguide <argv>` in this process, with the settings' data and corpus dirs."""
-    from assistant.cli import main
+    from assistant.cli.main import main
     from assistant.settings import get_settings
 
     monkeypatch.setenv("CORGUIDE_DATA_DIR", str(settings.data_dir))

@@ -27,11 +27,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
-from assistant.answer import Answer, ConversationState
-from assistant.cli import main
+from assistant.answering.answer import Answer, ConversationState
+from assistant.answering.feedback import read_votes
+from assistant.cli.main import main
 from assistant.errors import CorguideError, InputError
-from assistant.feedback import read_votes
-from assistant.jurisdictions import JURISDICTIONS
+from assistant.knowledge.jurisdictions import JURISDICTIONS
 from assistant.tools import TOOL_FUNCTIONS
 
 CORGUIDE = str(Path(sys.executable).parent / "corguide")

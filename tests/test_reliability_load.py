@@ -1,6 +1,6 @@
 """Load: 16 chat clients asking at once for 60 seconds, on loopback, against the real app.
 
-It runs the same measurement as `corguide bench` (``assistant.evals.bench.ui_load``: the app
+It runs the same measurement as `corguide bench` (``assistant.evaluation.bench.ui_load``: the app
 built by ``build_app`` around the session's assistant, 16 ``gradio_client`` users each asking
 eval questions back to back) and writes the figures to ``test-output/load.json``. It asserts
 no errors and bounded memory growth after warm-up; latency is recorded, not asserted (the
@@ -14,7 +14,7 @@ import json
 import socket
 from pathlib import Path
 
-from assistant.evals.bench import bench_questions, machine, ui_load
+from assistant.evaluation.bench import bench_questions, machine, ui_load
 
 ROOT = Path(__file__).resolve().parents[1]
 CLIENTS = 16
@@ -117,9 +117,9 @@ def test_a_running_chat_keyword_matches_the_corpus_a_later_ingest_wrote(
 
     from conftest import copy_index
 
-    from assistant import retrieve
-    from assistant.chain import Assistant
-    from assistant.ingest import ingest
+    from assistant.answering.chain import Assistant
+    from assistant.index.ingest import ingest
+    from assistant.search import retrieve
 
     corpus = tmp_path / "corpus"
     shutil.copytree(settings.corpus_dir, corpus)
@@ -141,7 +141,7 @@ def test_a_running_chat_keyword_matches_the_corpus_a_later_ingest_wrote(
 def test_bench_reports_each_figure_over_its_floor_and_fills_only_the_readme_table(tmp_path):
     """`corguide bench`'s table: every figure beside its same-run floor, written between the
     README's markers and nowhere else (timing itself is the bench's job, not a test's)."""
-    from assistant.evals.bench import (
+    from assistant.evaluation.bench import (
         README_END,
         README_START,
         markdown_table,

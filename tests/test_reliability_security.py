@@ -95,7 +95,7 @@ def client(served) -> Client:
 
 
 def test_loopback_is_the_default_bind(served):
-    from assistant import cli
+    from assistant.cli import main as cli
     from ui import app
 
     assert inspect.signature(cli.chat).parameters["host"].default == "127.0.0.1"
@@ -339,13 +339,13 @@ def test_a_vote_is_only_for_an_answer_this_server_gave(client, served, settings)
 
 
 def read_last_vote(settings) -> dict:
-    from assistant.feedback import read_votes
+    from assistant.answering.feedback import read_votes
 
     return read_votes(settings.feedback_path)[-1].model_dump(mode="json")
 
 
 def test_votes_are_rate_limited_per_client(assistant, settings):
-    from assistant.feedback import VOTES_PER_WINDOW
+    from assistant.answering.feedback import VOTES_PER_WINDOW
 
     demo = build_app(assistant, settings)  # its own limiter: other tests' votes do not count
     port = _free_port()
@@ -497,7 +497,7 @@ def _in_session(url: str, session: str, body: dict) -> str:
 
 def test_the_in_chat_thumbs_vote_on_the_servers_copy(served, settings):
     """The chat's own thumbs (chatbot.like) still record a vote, from the session's answer."""
-    from assistant.feedback import read_votes
+    from assistant.answering.feedback import read_votes
 
     url, demo = served
     session = f"thumbs-{time.time_ns()}"
@@ -518,7 +518,7 @@ def test_the_in_chat_thumbs_vote_on_the_servers_copy(served, settings):
 
 
 def test_readme_states_the_vote_limits_the_login_backoff_and_monitoring_off():
-    from assistant import feedback
+    from assistant.answering import feedback
     from ui import server_guard
 
     security = ROOT.joinpath("README.md").read_text(encoding="utf-8").split("## Security", 1)[1]

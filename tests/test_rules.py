@@ -10,10 +10,10 @@ import pytest
 import yaml
 from pydantic import BaseModel
 
-from assistant.corpus import NAMED_SOURCES
 from assistant.errors import CorpusError
-from assistant.jurisdictions import JURISDICTIONS
-from assistant.rules import (
+from assistant.knowledge.corpus import NAMED_SOURCES
+from assistant.knowledge.jurisdictions import JURISDICTIONS
+from assistant.knowledge.rules import (
     DEFAULT_RULES_DIR,
     PASSAGE_TOPICS,
     JurisdictionRules,
@@ -25,8 +25,8 @@ from assistant.rules import (
     render_passages,
     rules_for,
 )
-from assistant.rules_passage_builder import PassageBuilder
-from assistant.rules_topics_audit import (
+from assistant.knowledge.rules_passage_builder import PassageBuilder
+from assistant.knowledge.rules_topics_audit import (
     audit_cycle,
     audit_elements,
     costs,
@@ -38,7 +38,7 @@ from assistant.rules_topics_audit import (
     reciprocity,
     training,
 )
-from assistant.rules_topics_programs import (
+from assistant.knowledge.rules_topics_programs import (
     no_secor,
     other_programs,
     overview,
@@ -46,7 +46,7 @@ from assistant.rules_topics_programs import (
     secor_limit,
     size_classes,
 )
-from assistant.yaml_strict import load_yaml
+from assistant.knowledge.yaml_strict import load_yaml
 
 TOPICS = {
     "overview", "eligibility", "worker-count", "subcontractors", "elements", "audit",
@@ -313,10 +313,10 @@ def test_unquoted_on_in_a_rules_file_reads_as_ontario(tmp_path):
 @pytest.mark.parametrize(
     "module",
     [
-        "assistant.rules_lookup",
-        "assistant.rules_passages",
-        "assistant.rules_prose",
-        "assistant.yaml_strict",
+        "assistant.knowledge.rules_lookup",
+        "assistant.knowledge.rules_passages",
+        "assistant.knowledge.rules_prose",
+        "assistant.knowledge.yaml_strict",
     ],
 )
 def test_docstring_examples(module):

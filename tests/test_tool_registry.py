@@ -16,13 +16,14 @@ import typer
 from typer.main import get_command
 from typer.testing import CliRunner
 
-from assistant import chain, llm, tools_cli
-from assistant.answer import ConversationState, ToolCall
+from assistant.answering import chain, llm
+from assistant.answering.answer import ConversationState, ToolCall
+from assistant.cli import tools as tools_cli
+from assistant.dialogue.understand import plan_question
 from assistant.errors import InputError
-from assistant.jurisdictions import NAMES
+from assistant.knowledge.jurisdictions import NAMES
 from assistant.tools import TOOL_FUNCTIONS, langchain_tools
 from assistant.tools.registry import PUBLIC, SPECS, check_args, describe_tool_call, run_tool
-from assistant.understand import plan_question
 
 
 def _fields(name: str) -> list[str]:
@@ -194,7 +195,13 @@ def test_run_tool_names_what_is_wrong():
 
 @pytest.mark.parametrize(
     "module",
-    ["assistant.format", "assistant.tools.registry", "ui.api", "ui.panel", "ui.score_tab"],
+    [
+        "assistant.presentation.format",
+        "assistant.tools.registry",
+        "ui.api",
+        "ui.panel",
+        "ui.score_tab",
+    ],
 )
 def test_docstring_examples(module):
     result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)

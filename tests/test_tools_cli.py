@@ -6,7 +6,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from assistant.tools_cli import register
+from assistant.cli.tools import register
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,8 @@ import importlib
 import pytest
 
 from assistant.errors import InputError
-from assistant.jurisdictions import JURISDICTIONS
-from assistant.rules import rules_for
+from assistant.knowledge.jurisdictions import JURISDICTIONS
+from assistant.knowledge.rules import rules_for
 from assistant.tools import check_eligibility
 
 # (jurisdiction, workers, options, eligible, recommended)

@@ -8,8 +8,8 @@ import pytest
 from langchain_core.tools import StructuredTool
 
 from assistant.errors import InputError
-from assistant.jurisdictions import JURISDICTIONS
-from assistant.tool_text import describe_eligibility
+from assistant.knowledge.jurisdictions import JURISDICTIONS
+from assistant.presentation.result_prose import describe_eligibility
 from assistant.tools import (
     TOOL_FUNCTIONS,
     audit_schedule,
@@ -291,8 +291,8 @@ def test_langchain_tools():
 @pytest.mark.parametrize(
     "module",
     [
-        "assistant.jurisdictions",
-        "assistant.rules",
+        "assistant.knowledge.jurisdictions",
+        "assistant.knowledge.rules",
         "assistant.tools",
         "assistant.tools.eligibility",
         "assistant.tools.scoring",

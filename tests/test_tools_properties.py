@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from assistant.errors import InputError
-from assistant.jurisdictions import JURISDICTIONS, parse_workers
-from assistant.rules import rules_for
+from assistant.knowledge.jurisdictions import JURISDICTIONS, parse_workers
+from assistant.knowledge.rules import rules_for
 from assistant.tools import (
     AuditScoreResult,
     CostComparison,

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from gradio_client import Client
 
-from assistant.feedback import read_votes
+from assistant.answering.feedback import read_votes
 from ui.app import QUEUE_CONCURRENCY, build_app, launch_options
 
 QUESTION = "I have 8 workers in Alberta. Which program fits me and what does the audit involve?"
@@ -141,7 +141,7 @@ def test_the_panel_industry_and_premium_reach_the_state(client):
 
 
 def test_every_source_shows_its_own_date_and_the_check_date(client):
-    from assistant.sources import date_line
+    from assistant.knowledge.sources import date_line
 
     result = ask(client, "What is the difference between COR and SECOR?")
     assert result["citations"]

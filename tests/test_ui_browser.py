@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from assistant.feedback import read_votes
+from assistant.answering.feedback import read_votes
 from ui.app import build_app, launch_options
 from ui.render import NOTHING_UNDERSTOOD
 
@@ -194,7 +194,7 @@ def panel(page) -> dict[str, object]:
 
 
 def test_a_conversation_fills_the_side_panel_turn_by_turn(page):
-    from assistant.chain import REFUSAL
+    from assistant.answering.chain import REFUSAL
 
     page, outside = page
     shown = panel(page)

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from assistant.answer import Answer, Citation, ConversationState, ToolCall
+from assistant.answering.answer import Answer, Citation, ConversationState, ToolCall
 from assistant.tools import audit_schedule, check_eligibility, estimate_incentive, score_audit
 from ui import render, tool_markdown
 from ui.app import merge_panel, parse_auth

@@ -5,16 +5,16 @@ import importlib
 
 import pytest
 
-from assistant.answer import ConversationState
-from assistant.jurisdictions import NAMES
-from assistant.understand import (
+from assistant.answering.answer import ConversationState
+from assistant.dialogue.understand import (
     find_jurisdiction,
     find_workers,
     guidance_focus,
     plan_question,
     update_state,
 )
-from assistant.understand_entities import find_industry
+from assistant.dialogue.understand_entities import find_industry
+from assistant.knowledge.jurisdictions import NAMES
 
 
 @pytest.mark.parametrize(
@@ -97,10 +97,10 @@ def test_guidance_focus_drops_the_tool_part():
 @pytest.mark.parametrize(
     "module",
     [
-        "assistant.understand",
-        "assistant.understand_entities",
-        "assistant.understand_plan",
-        "assistant.understand_slots",
+        "assistant.dialogue.understand",
+        "assistant.dialogue.understand_entities",
+        "assistant.dialogue.understand_plan",
+        "assistant.dialogue.understand_slots",
     ],
 )
 def test_docstring_examples(module):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from assistant.evals.bench import eval_pool
-from assistant.retrieve import CANDIDATES, QUESTION_CANDIDATES, scopes_for
-from assistant.vector_memory import load_memory, stored_fingerprint, vectors_path
+from assistant.evaluation.bench import eval_pool
+from assistant.index.vector_memory import load_memory, stored_fingerprint, vectors_path
+from assistant.search.retrieve import CANDIDATES, QUESTION_CANDIDATES, scopes_for
 
 QUESTIONS = 40
 

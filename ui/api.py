@@ -13,10 +13,10 @@ from typing import Any
 
 import gradio as gr
 
-from assistant.answer import Answer
+from assistant.answering.answer import Answer
+from assistant.answering.feedback import VoteDesk
 from assistant.errors import CorguideError, InputError
-from assistant.feedback import VoteDesk
-from assistant.jurisdictions import parse_jurisdiction
+from assistant.knowledge.jurisdictions import parse_jurisdiction
 from assistant.tools.registry import PUBLIC, ToolSpec, run_tool
 from ui import render
 from ui.panel import merge_panel

@@ -16,7 +16,7 @@ Safe by default:
 Thumbs up/down on an answer appends a line to ``<data_dir>/feedback.jsonl`` (question, answer,
 citations, vote, time) for turning into eval cases. A vote names the ``answer_id`` issued with
 the answer; the server stores its own copy of that answer, never text sent with the vote
-(``assistant.feedback.VoteDesk``: rate-limited per address, capped sizes, a rotated file).
+(``assistant.answering.feedback.VoteDesk``: rate-limited per address, capped sizes, a rotated file).
 
 Scripts can use the same app through ``gradio_client`` (named endpoints)::
 
@@ -51,9 +51,9 @@ import gradio as gr
 # isort: on
 from starlette.middleware import Middleware
 
-from assistant.chain import Assistant
+from assistant.answering.chain import Assistant
+from assistant.answering.feedback import VoteDesk
 from assistant.errors import InputError
-from assistant.feedback import VoteDesk
 from assistant.settings import Settings, get_settings
 from ui import (
     api,

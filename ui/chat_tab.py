@@ -12,11 +12,11 @@ from typing import Any
 
 import gradio as gr
 
-from assistant.answer import Answer, ConversationState
+from assistant.answering.answer import Answer, ConversationState
+from assistant.answering.feedback import VoteDesk
+from assistant.dialogue.understand import understood_line
 from assistant.errors import CorguideError, InputError
-from assistant.feedback import VoteDesk
-from assistant.jurisdictions import NAMES
-from assistant.understand import understood_line
+from assistant.knowledge.jurisdictions import NAMES
 from ui import render
 from ui.api import client_address, vote_copy
 from ui.panel import Panel, merge_panel, panel_values

@@ -11,9 +11,9 @@ from typing import Any
 
 import gradio as gr
 
-from assistant.answer import ConversationState
-from assistant.format import amount
-from assistant.jurisdictions import JURISDICTIONS, NAMES, parse_amount, parse_workers
+from assistant.answering.answer import ConversationState
+from assistant.knowledge.jurisdictions import JURISDICTIONS, NAMES, parse_amount, parse_workers
+from assistant.presentation.format import amount
 from ui import render
 
 

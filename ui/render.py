@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlparse
 
-from assistant.answer import Answer, Citation
+from assistant.answering.answer import Answer, Citation
 
 PASSAGE_WINDOW = 420  # characters of passage shown around the quote
 _MARKDOWN_HTML = re.compile(r"[<>&]")
@@ -178,7 +178,7 @@ def sources_html(citations: Iterable[Citation | Mapping[str, Any]]) -> str:
     """The sources panel under an answer: one card per citation, in marker order.
 
     Example:
-        >>> from assistant.answer import Citation
+        >>> from assistant.answering.answer import Citation
         >>> c = Citation(n=1, source="ab", section="Limit", quote="ten", url="https://x.ca",
         ...              title="Alberta", passage="up to ten workers", last_verified="2025-01-01")
         >>> "<mark>ten</mark>" in sources_html([c])
@@ -386,7 +386,7 @@ def sources_footer(citations: Iterable[Citation | Mapping[str, Any]]) -> str:
     """A compact list of an answer's sources, kept under the answer in the chat history.
 
     Example:
-        >>> from assistant.answer import Citation
+        >>> from assistant.answering.answer import Citation
         >>> c = Citation(n=1, source="ab", section="Limit", quote="q", url="https://x.ca/a",
         ...              title="Alberta", last_verified="2025-01-01")
         >>> sources_footer([c]).splitlines()[-1]

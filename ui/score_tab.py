@@ -11,7 +11,7 @@ from typing import Any
 import gradio as gr
 
 from assistant.errors import CorguideError, InputError
-from assistant.rules import rules_for
+from assistant.knowledge.rules import rules_for
 from ui import tool_markdown
 from ui.api import call_tool
 from ui.panel import Panel, follow, jurisdiction_choices

@@ -1,7 +1,7 @@
 """A tool's result as markdown for its tab: tables, the formula's steps, warnings, sources.
 
 Text from a result is escaped for markdown (``ui.render._md_text``); figures go through
-``assistant.format``.
+``assistant.presentation.format``.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlparse
 
-from assistant.format import money, percent
+from assistant.presentation.format import money, percent
 from ui.render import _as_list, _md_text, _md_url, _text_of, esc, safe_url
 
 

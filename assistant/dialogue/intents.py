@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.yaml_strict import load_yaml
+from assistant.knowledge.yaml_strict import load_yaml
 
 DATA = Path(__file__).parent / "data" / "intents.yaml"
 SMALLTALK = ("greet", "thanks", "ok")

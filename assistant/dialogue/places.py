@@ -16,7 +16,7 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
-from assistant.yaml_strict import load_yaml
+from assistant.knowledge.yaml_strict import load_yaml
 
 DATA = Path(__file__).parent / "data" / "places.yaml"
 # GeoNames' first-level codes for Canada (admin1code) and the jurisdiction each one is.

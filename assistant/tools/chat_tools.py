@@ -1,8 +1,9 @@
 """The readiness check and the plan as chat tools, with a short summary of each for the answer.
 
-"how ready am I?" and "make me a plan" in the chat lead here (``assistant.understand``); the
-answer gives a short summary and points to the Readiness check and My plan tabs, which show
-the whole of it. Both are in the tool registry (``assistant.tools.registry``) but not offered
+"how ready am I?" and "make me a plan" in the chat lead here
+(``assistant.dialogue.understand``); the answer gives a short summary and points to the
+Readiness check and My plan tabs, which show the whole of it. Both are in the tool registry
+(``assistant.tools.registry``) but not offered
 to the language model: these two take the conversation's state, not a model's arguments.
 Every figure in a summary is read from the tool's own result, so the guard finds it there.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from assistant.format import day
+from assistant.presentation.format import day
 from assistant.tools.eligibility import check_eligibility
 from assistant.tools.plan import Plan, build_plan
 from assistant.tools.readiness import ReadinessList, readiness_questions

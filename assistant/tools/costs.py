@@ -10,8 +10,8 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from assistant.errors import InputError
-from assistant.jurisdictions import NAMES, NATIONAL, parse_jurisdiction, parse_workers
-from assistant.rules import CostItem, JurisdictionRules, Sourced, rules_for
+from assistant.knowledge.jurisdictions import NAMES, NATIONAL, parse_jurisdiction, parse_workers
+from assistant.knowledge.rules import CostItem, JurisdictionRules, Sourced, rules_for
 from assistant.tools.eligibility import (
     EligibilityResult,
     Notice,

@@ -12,7 +12,7 @@ by the other tools and importable from here.
 from __future__ import annotations
 
 from assistant.errors import InputError
-from assistant.jurisdictions import (
+from assistant.knowledge.jurisdictions import (
     NATIONAL,
     brief,
     parse_amount,
@@ -20,7 +20,7 @@ from assistant.jurisdictions import (
     parse_jurisdiction,
     parse_workers,
 )
-from assistant.rules import rules_for
+from assistant.knowledge.rules import rules_for
 from assistant.tools.eligibility_count import (
     SizeRule,
     count_workers,

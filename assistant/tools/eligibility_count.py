@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from assistant.format import people
-from assistant.rules import (
+from assistant.knowledge.rules import (
     Alternative,
     Counting,
     JurisdictionRules,
@@ -21,6 +20,7 @@ from assistant.rules import (
     partner_counting_for,
     short_partner_name,
 )
+from assistant.presentation.format import people
 from assistant.tools.eligibility_result import Notice, Reason, dedupe, rule_ref
 
 
@@ -44,7 +44,7 @@ def size_rule(rules: JurisdictionRules, industry: str | None) -> SizeRule:
     with no industry, or partners that count differently, the jurisdiction's reading is used.
 
     Example:
-        >>> from assistant.rules import rules_for
+        >>> from assistant.knowledge.rules import rules_for
         >>> size_rule(rules_for("BC"), "trucking").partner
         'SafetyDriven'
         >>> size_rule(rules_for("BC"), None).partner is None

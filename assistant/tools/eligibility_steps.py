@@ -8,9 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from assistant.format import people
-from assistant.jurisdictions import NAMES, NATIONAL
-from assistant.rules import JurisdictionRules, OtherProgram, Sourced, partner_serves, partners_for
+from assistant.knowledge.jurisdictions import NAMES, NATIONAL
+from assistant.knowledge.rules import (
+    JurisdictionRules,
+    OtherProgram,
+    Sourced,
+    partner_serves,
+    partners_for,
+)
+from assistant.presentation.format import people
 from assistant.tools.eligibility_count import SizeRule, partners_to_ask
 from assistant.tools.eligibility_result import (
     EligibilityResult,

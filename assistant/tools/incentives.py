@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pydantic import BaseModel, Field
 
 from assistant.errors import InputError
-from assistant.jurisdictions import NAMES, brief, parse_amount, parse_jurisdiction
-from assistant.rules import IncentiveRule, JurisdictionRules, Sourced, rules_for
+from assistant.knowledge.jurisdictions import NAMES, brief, parse_amount, parse_jurisdiction
+from assistant.knowledge.rules import IncentiveRule, JurisdictionRules, Sourced, rules_for
 from assistant.tools.eligibility import Notice, collect_sources, dedupe, rule_ref
 from assistant.tools.scoring import parse_program
 

@@ -14,10 +14,10 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from assistant.answer import ToolCall
+from assistant.answering.answer import ToolCall
 from assistant.errors import InputError
-from assistant.jurisdictions import NAMES, parse_date, parse_workers
-from assistant.rules import JurisdictionRules, rules_for
+from assistant.knowledge.jurisdictions import NAMES, parse_date, parse_workers
+from assistant.knowledge.rules import JurisdictionRules, rules_for
 from assistant.tools.costs import compare_costs
 from assistant.tools.eligibility import EligibilityResult, Notice, check_eligibility, dedupe
 from assistant.tools.plan_steps import (

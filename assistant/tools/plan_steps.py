@@ -10,7 +10,7 @@ import calendar
 from datetime import date
 from typing import Any
 
-from assistant.rules import JurisdictionRules
+from assistant.knowledge.rules import JurisdictionRules
 from assistant.tools.eligibility import EligibilityResult, dedupe
 from assistant.tools.readiness import ReadinessList, _rule_text
 from assistant.tools.schedule import ScheduleResult

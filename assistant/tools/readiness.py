@@ -15,8 +15,8 @@ from typing import Literal
 from pydantic import BaseModel
 
 from assistant.errors import InputError
-from assistant.jurisdictions import NAMES, brief, parse_jurisdiction
-from assistant.rules import partners_for, rules_for
+from assistant.knowledge.jurisdictions import NAMES, brief, parse_jurisdiction
+from assistant.knowledge.rules import partners_for, rules_for
 from assistant.tools.eligibility import dedupe
 from assistant.tools.readiness_data import Area, Question, areas_for, element_names, question_bank
 from assistant.tools.scoring import AuditScoreResult, parse_program, score_audit

@@ -15,8 +15,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from assistant.errors import CorpusError
-from assistant.rules import JurisdictionRules, SourceList
-from assistant.yaml_strict import YAMLError, load_yaml
+from assistant.knowledge.rules import JurisdictionRules, SourceList
+from assistant.knowledge.yaml_strict import YAMLError, load_yaml
 
 READINESS_DIR = Path(__file__).resolve().parents[2] / "corpus" / "readiness"
 QUESTIONS_FILE = "questions.yaml"
@@ -142,7 +142,7 @@ def element_names(rules: JurisdictionRules, areas: list[Area]) -> tuple[dict[str
     not cover (so the owner knows to check them in the partner's tool).
 
     Example:
-        >>> from assistant.rules import rules_for
+        >>> from assistant.knowledge.rules import rules_for
         >>> names, left = element_names(rules_for("BC"), areas_for("COR"))
         >>> names["hazard_control"], left
         ('Safe Work Procedures', [])

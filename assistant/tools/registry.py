@@ -1,7 +1,7 @@
 """One definition per tool: its function, typed arguments, description and renderers.
 
 Every front end reads its tools from ``SPECS``: the LangChain tools the language model may
-call (``assistant.tools.langchain_tools``), the CLI commands (``assistant.tools_cli``), the
+call (``assistant.tools.langchain_tools``), the CLI commands (``assistant.cli.tools``), the
 Gradio API endpoints (``ui.api``) and the chain's tool calls (``run_tool``). A new tool is one
 module plus one ``ToolSpec`` here.
 
@@ -20,10 +20,10 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from assistant.answer import ToolCall
+from assistant.answering.answer import ToolCall
 from assistant.errors import InputError
-from assistant.rules_store import rules_problem_notice, served_rules
-from assistant.tool_text import (
+from assistant.knowledge.rules_store import rules_problem_notice, served_rules
+from assistant.presentation.result_prose import (
     describe_costs,
     describe_eligibility,
     describe_incentive,
@@ -253,7 +253,7 @@ _ALL: tuple[ToolSpec, ...] = (
         cli="costs",
     ),
     # The chat's own tools (issue 15): their CLI commands take files and exports, so they
-    # keep hand-written commands in readiness_cli.
+    # keep hand-written commands in assistant.cli.readiness.
     ToolSpec(
         name="readiness_check",
         func=chat_tools.readiness_check,

@@ -1,12 +1,12 @@
 """Each tool's result as text lines: the one renderer the registry names for every tool.
 
 The CLI prints these lines; each reason, step and warning carries its source as ``[n]``,
-and the numbered sources follow at the end. Figures go through ``assistant.format``.
+and the numbered sources follow at the end. Figures go through ``assistant.presentation.format``.
 """
 
 from __future__ import annotations
 
-from assistant.format import day, money, percent
+from assistant.presentation.format import day, money, percent
 from assistant.tools.costs import CostComparison
 from assistant.tools.eligibility import EligibilityResult
 from assistant.tools.incentives import IncentiveResult

@@ -7,8 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from assistant.jurisdictions import NAMES, parse_date, parse_jurisdiction
-from assistant.rules import Cycle, JurisdictionRules, Sourced, rules_for
+from assistant.knowledge.jurisdictions import NAMES, parse_date, parse_jurisdiction
+from assistant.knowledge.rules import Cycle, JurisdictionRules, Sourced, rules_for
 from assistant.tools.eligibility import Notice, collect_sources, dedupe, rule_ref
 
 

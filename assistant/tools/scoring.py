@@ -9,8 +9,8 @@ from typing import Literal
 from pydantic import BaseModel
 
 from assistant.errors import InputError
-from assistant.jurisdictions import NAMES, brief, parse_jurisdiction, parse_score
-from assistant.rules import JurisdictionRules, PassMarks, Sourced, load_rules, rules_for
+from assistant.knowledge.jurisdictions import NAMES, brief, parse_jurisdiction, parse_score
+from assistant.knowledge.rules import JurisdictionRules, PassMarks, Sourced, load_rules, rules_for
 from assistant.tools.eligibility import Notice, Reason, collect_sources, dedupe, rule_ref
 
 AuditTypeName = Literal["certification", "maintenance", "recertification"]

@@ -1,0 +1,1 @@
+"""The `corguide` command line: the main commands, the tool commands and `doctor`."""
