@@ -15,6 +15,7 @@ from assistant.knowledge.rules_schema import (
     JurisdictionRules,
     Sourced,
 )
+from assistant.presentation.format import money, percent
 
 
 def short_partner_name(name: str) -> str:
@@ -59,16 +60,6 @@ def join_and(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def money(amount: float) -> str:
-    """Dollars, with cents only when there are any (``$1,000``, ``$12.50``)."""
-    return f"${amount:,.0f}" if float(amount).is_integer() else f"${amount:,.2f}"
-
-
-def pct(value: float) -> str:
-    """A percentage without trailing zeros (``80%``, ``7.5%``)."""
-    return f"{value:g}%"
-
-
 def confidence_sentence(value: Sourced[Any]) -> str:
     """A caution for a value that rests on a secondary or dated source, else nothing."""
     if value.confidence == "low":
@@ -94,42 +85,46 @@ def describe_incentive(inc: IncentiveRule, place: str) -> str:
     kind = inc.kind
     if kind == "percent_of_base_assessment_with_floor":
         return (
-            f"The {inc.name.value} in {place} for {programs} is {pct(p['percent'])} of the "
+            f"The {inc.name.value} in {place} for {programs} is {percent(p['percent'])} of the "
             f"base-rate assessment: payroll / {p['payroll_unit']:g} x base rate x "
-            f"{pct(p['percent'])}. Small employers with a total assessment up to "
-            f"{money(p['floor_max_assessment'])} get at least {pct(p['floor_percent'])} of "
+            f"{percent(p['percent'])}. Small employers with a total assessment up to "
+            f"{money(p['floor_max_assessment'])} get at least {percent(p['floor_percent'])} of "
             f"their total assessment, up to {money(p['floor_cap'])}."
         )
     if kind == "greater_of_percent_or_floor_capped":
         return (
             f"The {inc.name.value} in {place} for {programs} is the greater of "
-            f"{pct(p['percent'])} of premium or {money(p['floor'])}, capped at "
-            f"{pct(p['cap_percent'])} of premium."
+            f"{percent(p['percent'])} of premium or {money(p['floor'])}, capped at "
+            f"{percent(p['cap_percent'])} of premium."
         )
     if kind == "first_year_then_later_percent":
         return (
             f"The {inc.name.value} in {place} for {programs} refunds "
-            f"{pct(p['first_year_percent'])} in the first year of certification and "
-            f"{pct(p['later_year_percent'])} in each later year the certificate is kept."
+            f"{percent(p['first_year_percent'])} in the first year of certification and "
+            f"{percent(p['later_year_percent'])} in each later year the certificate is kept."
         )
     if kind == "flat_percent_discount":
         return (
-            f"The {inc.name.value} in {place} for {programs} is {pct(p['percent'])} of the "
+            f"The {inc.name.value} in {place} for {programs} is {percent(p['percent'])} of the "
             f"annual premium (assessment)."
         )
     return f"No WCB incentive formula for {programs} was found for {place}: {inc.name.value}."
 
 
+# How a cost item's unit reads after its amount; the cost tool's lines read the same way.
+COST_UNIT_WORDS = {
+    "once": "",
+    "per_year": " a year",
+    "per_day": " a day",
+    "per_person": " per person",
+    "per_certification": " per certification",
+    "ratio": "",
+}
+
+
 def describe_cost(c: CostItem) -> str:
     """One sentence for a cost item: program, size classes, label, amount or range, unit."""
-    unit = {
-        "once": "",
-        "per_year": " a year",
-        "per_day": " a day",
-        "per_person": " per person",
-        "per_certification": " per certification",
-        "ratio": "",
-    }[c.unit]
+    unit = COST_UNIT_WORDS[c.unit]
     if c.amount is None:
         return f"{c.program}: {c.label}."
     if c.unit == "ratio":

@@ -12,6 +12,8 @@ from pydantic import BaseModel, Field
 from assistant.errors import InputError
 from assistant.knowledge.jurisdictions import NAMES, NATIONAL, parse_jurisdiction, parse_workers
 from assistant.knowledge.rules import CostItem, JurisdictionRules, Sourced, rules_for
+from assistant.knowledge.rules_prose import COST_UNIT_WORDS
+from assistant.presentation.format import money
 from assistant.tools.eligibility import (
     EligibilityResult,
     Notice,
@@ -76,29 +78,15 @@ def parse_sites(value: object) -> int:
     return sites
 
 
-def _money(x: float) -> str:
-    return f"${x:,.0f}" if float(x).is_integer() else f"${x:,.2f}"
-
-
-_UNITS = {
-    "once": "",
-    "per_year": " a year",
-    "per_day": " a day",
-    "per_person": " per person",
-    "per_certification": " per certification",
-    "ratio": "",
-}
-
-
 def _line(item: Sourced[CostItem], scope: str) -> CostLine:
     c = item.value
     if c.unit == "ratio" or c.amount is None:
         text = c.label
     elif c.amount_max is not None:
-        upper = f"more than {_money(c.amount_max)}" if c.max_open else _money(c.amount_max)
-        text = f"{c.label}: {_money(c.amount)} to {upper}{_UNITS[c.unit]}"
+        upper = f"more than {money(c.amount_max)}" if c.max_open else money(c.amount_max)
+        text = f"{c.label}: {money(c.amount)} to {upper}{COST_UNIT_WORDS[c.unit]}"
     else:
-        text = f"{c.label}: {_money(c.amount)}{_UNITS[c.unit]}"
+        text = f"{c.label}: {money(c.amount)}{COST_UNIT_WORDS[c.unit]}"
     if item.confidence == "low":
         text += " (low confidence: secondary or dated source)"
     return CostLine(

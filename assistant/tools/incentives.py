@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from assistant.errors import InputError
 from assistant.knowledge.jurisdictions import NAMES, brief, parse_amount, parse_jurisdiction
 from assistant.knowledge.rules import IncentiveRule, JurisdictionRules, Sourced, rules_for
+from assistant.presentation.format import money
 from assistant.tools.eligibility import Notice, collect_sources, dedupe, rule_ref
 from assistant.tools.scoring import parse_program
 
@@ -58,8 +59,9 @@ class IncentiveInputs:
     first_year: bool | None = None
 
 
-def _money(x: float) -> str:
-    return f"${x:,.2f}"
+def _dollars(x: float) -> str:
+    """A computed figure, always with cents, as the incentive estimate shows it."""
+    return money(x, cents=True)
 
 
 def _premium(inp: IncentiveInputs, name: str) -> tuple[float, str]:
@@ -84,13 +86,13 @@ def _small_employer_floor(
     if inp.assessment is not None:
         total = inp.assessment
         steps.append(
-            Step(text=f"Total assessment (given) = {_money(total)}", value=total, sources=src)
+            Step(text=f"Total assessment (given) = {_dollars(total)}", value=total, sources=src)
         )
     else:
         total = base
         steps.append(
             Step(
-                text=f"No total assessment given, so the base-rate assessment ({_money(base)}) "
+                text=f"No total assessment given, so the base-rate assessment ({_dollars(base)}) "
                 "is used for the small-employer floor",
                 value=round(total, 2),
                 sources=src,
@@ -102,17 +104,17 @@ def _small_employer_floor(
         amount = max(standard, floor)
         steps.append(
             Step(
-                text=f"Total assessment is at most {_money(fmax)}, so the small-employer floor "
-                f"applies: the lesser of {fpct:g}% of it ({_money(total * fpct / 100)}) and "
-                f"{_money(fcap)} = {_money(floor)}",
+                text=f"Total assessment is at most {_dollars(fmax)}, so the small-employer floor "
+                f"applies: the lesser of {fpct:g}% of it ({_dollars(total * fpct / 100)}) and "
+                f"{_dollars(fcap)} = {_dollars(floor)}",
                 value=round(floor, 2),
                 sources=src,
             )
         )
         steps.append(
             Step(
-                text=f"Incentive = the greater of {_money(standard)} and {_money(floor)} = "
-                f"{_money(amount)}",
+                text=f"Incentive = the greater of {_dollars(standard)} and {_dollars(floor)} = "
+                f"{_dollars(amount)}",
                 value=round(amount, 2),
                 sources=src,
             )
@@ -121,8 +123,8 @@ def _small_employer_floor(
         amount = standard
         steps.append(
             Step(
-                text=f"Total assessment is over {_money(fmax)}, so no floor applies: incentive = "
-                f"{_money(amount)}",
+                text=f"Total assessment is over {_dollars(fmax)}, so no floor applies: incentive = "
+                f"{_dollars(amount)}",
                 value=round(amount, 2),
                 sources=src,
             )
@@ -141,12 +143,15 @@ def _percent_of_base_assessment_with_floor(
     steps = [
         Step(
             text=f"Base-rate assessment = payroll / {unit:g} x base rate = "
-            f"{_money(inp.payroll)} / {unit:g} x {inp.base_rate:g} = {_money(base)}",
+            f"{_dollars(inp.payroll)} / {unit:g} x {inp.base_rate:g} = {_dollars(base)}",
             value=round(base, 2),
             sources=src,
         ),
         Step(
-            text=f"Standard incentive = {pct:g}% of the base-rate assessment = {_money(standard)}",
+            text=(
+                f"Standard incentive = {pct:g}% of the base-rate assessment = "
+                f"{_dollars(standard)}"
+            ),
             value=round(standard, 2),
             sources=src,
         ),
@@ -155,8 +160,8 @@ def _percent_of_base_assessment_with_floor(
     steps += floor_steps
     formula = (
         f"payroll / {unit:g} x base rate x {pct:g}%; if total assessment <= "
-        f"{_money(p['floor_max_assessment'])}, at least the lesser of {p['floor_percent']:g}% of "
-        f"total assessment and {_money(p['floor_cap'])}"
+        f"{_dollars(p['floor_max_assessment'])}, at least the lesser of {p['floor_percent']:g}% of "
+        f"total assessment and {_dollars(p['floor_cap'])}"
     )
     return amount, steps, formula
 
@@ -172,24 +177,24 @@ def _greater_of_percent_or_floor_capped(
     amount = min(greater, cap)
     steps = [
         Step(
-            text=f"{pct:g}% of the {label} = {pct:g}% x {_money(premium)} = {_money(share)}",
+            text=f"{pct:g}% of the {label} = {pct:g}% x {_dollars(premium)} = {_dollars(share)}",
             value=round(share, 2),
             sources=src,
         ),
         Step(
-            text=f"The greater of {_money(share)} and the {_money(floor)} floor = "
-            f"{_money(greater)}",
+            text=f"The greater of {_dollars(share)} and the {_dollars(floor)} floor = "
+            f"{_dollars(greater)}",
             value=round(greater, 2),
             sources=src,
         ),
         Step(
-            text=f"Cap: {cap_pct:g}% of the {label} = {_money(cap)}; rebate = the lesser of "
-            f"{_money(greater)} and {_money(cap)} = {_money(amount)}",
+            text=f"Cap: {cap_pct:g}% of the {label} = {_dollars(cap)}; rebate = the lesser of "
+            f"{_dollars(greater)} and {_dollars(cap)} = {_dollars(amount)}",
             value=round(amount, 2),
             sources=src,
         ),
     ]
-    formula = f"min(max({pct:g}% x premium, {_money(floor)}), {cap_pct:g}% x premium)"
+    formula = f"min(max({pct:g}% x premium, {_dollars(floor)}), {cap_pct:g}% x premium)"
     return amount, steps, formula
 
 
@@ -213,7 +218,7 @@ def _first_year_then_later_percent(
             sources=src,
         ),
         Step(
-            text=f"Refund = {pct:g}% x {_money(premium)} ({label}) = {_money(amount)}",
+            text=f"Refund = {pct:g}% x {_dollars(premium)} ({label}) = {_dollars(amount)}",
             value=round(amount, 2),
             sources=src,
         ),
@@ -230,7 +235,7 @@ def _flat_percent_discount(
     amount = premium * pct / 100
     steps = [
         Step(
-            text=f"{pct:g}% x {_money(premium)} ({label}) = {_money(amount)}",
+            text=f"{pct:g}% x {_dollars(premium)} ({label}) = {_dollars(amount)}",
             value=round(amount, 2),
             sources=src,
         )
