@@ -19,10 +19,14 @@ from assistant.knowledge.corpus import slugify
 from assistant.knowledge.jurisdictions import JURISDICTIONS
 
 Kind = Literal["single", "multiturn", "conversation", "tool", "refusal", "not_covered"]
-# gold: written from the corpus; wild: real questions copied from public pages; phrasing: gold
-# questions as owners type them; conversation: scripted conversations scored turn by turn.
-Split = Literal["gold", "wild", "phrasing", "conversation"]
-SPLITS: tuple[str, ...] = ("gold", "wild", "phrasing", "conversation")
+# gold: written from the corpus; wild: real questions copied from public pages, the check nobody
+# tunes on; dev: more real questions gathered the same way, from other pages, to calibrate on;
+# phrasing: gold questions as owners type them; conversation: scripted conversations scored
+# turn by turn.
+Split = Literal["gold", "wild", "dev", "phrasing", "conversation"]
+SPLITS: tuple[str, ...] = ("gold", "wild", "dev", "phrasing", "conversation")
+# The splits of questions copied from public pages: each item names its page and the date.
+COPIED_SPLITS = ("wild", "dev")
 GROUPS = (*JURISDICTIONS, "national", "general")
 STATE_FIELDS = tuple(
     f
@@ -159,7 +163,7 @@ class EvalItem(BaseModel):
     programs: list[Literal["COR", "SECOR"]] = Field(default_factory=list)
     topic: str | None = None
     notes: str | None = None
-    # wild items: where the question was copied from, when, and what that page answers
+    # wild and dev items: where the question was copied from, when, and what that page answers
     source_url: str | None = None
     collected: str | None = None
     source_date: str | None = None
@@ -209,8 +213,10 @@ class EvalItem(BaseModel):
             )
         ):
             raise ValueError("turns must list two or more non-empty messages")
-        if self.split == "wild" and not (self.source_url and self.collected):
-            raise ValueError("a wild item needs source_url and collected (the page and the date)")
+        if self.split in COPIED_SPLITS and not (self.source_url and self.collected):
+            raise ValueError(
+                f"a {self.split} item needs source_url and collected (the page and the date)"
+            )
         if self.split == "conversation" and not self.scripted:
             raise ValueError("a conversation item lists turns as {say, expect} objects")
         if self.expect_refusal and self.expect_not_covered:

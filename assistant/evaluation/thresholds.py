@@ -74,7 +74,7 @@ class ThresholdError(CorguideError):
     """The thresholds file cannot be read or names an unknown metric."""
 
 
-SCOPES = ("all", "gold", "wild", "phrasing", "conversation")
+SCOPES = ("all", "gold", "wild", "dev", "phrasing", "conversation")
 
 
 @dataclass
@@ -114,7 +114,8 @@ def _bounds(path: Path, name: str, section: object) -> dict[str, float]:
 
 def load_thresholds(path: Path) -> Thresholds:
     """The bounds of a thresholds file: ``[minimum]``/``[maximum]`` apply to all items, and
-    ``[<split>.minimum]``/``[<split>.maximum]`` to one split (gold, wild, phrasing, conversation).
+    ``[<split>.minimum]``/``[<split>.maximum]`` to one split (gold, wild, dev, phrasing,
+    conversation).
 
     Raises:
         ThresholdError: unreadable TOML, an unknown table or metric, or a non-numeric bound.
