@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.evals.dataset import DatasetError, dataset_files, load_dataset, load_datasets
-from assistant.evals.report import gate, load_thresholds, summary_table
-from assistant.evals.thresholds import SCOPES
+from assistant.evaluation.dataset import DatasetError, dataset_files, load_dataset, load_datasets
+from assistant.evaluation.report import gate, load_thresholds, summary_table
+from assistant.evaluation.thresholds import SCOPES
 
 ROOT = Path(__file__).resolve().parents[1]
 DATASETS = ROOT / "evals" / "datasets"
