@@ -11,8 +11,10 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from assistant.errors import DataDirError, InputError
 
 # Why here and not in a CLI entry point: the library is used from the CLI, the UI, the evals and
 # plain Python, and every one of them must stay offline without remembering to set these.
@@ -95,10 +97,6 @@ def get_settings() -> Settings:
     Raises:
         InputError: an environment variable holds a value that cannot be used.
     """
-    from pydantic import ValidationError
-
-    from assistant.errors import InputError
-
     try:
         return Settings()
     except ValidationError as exc:
@@ -116,8 +114,6 @@ def check_data_dir(path: Path) -> None:
     Raises:
         DataDirError: the path (or a parent) is a file, cannot be reached, or is read-only.
     """
-    from assistant.errors import DataDirError
-
     fix = "or set CORGUIDE_DATA_DIR to a folder you own"
     existing = path
     while True:

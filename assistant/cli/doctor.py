@@ -6,6 +6,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.errors import CorguideError, DataDirError
+from assistant.index.embeddings import load_embedder, resolve_model_path
+from assistant.index.ingest import index_status
+from assistant.knowledge.corpus import load_corpus, unsourced_sections
+from assistant.knowledge.rules_store import served_rules, using_corpus
+from assistant.settings import Settings, check_data_dir, get_settings
 
 # How many unsourced sections `doctor` names before "and N more".
 SHOWN_UNSOURCED = 3
@@ -22,8 +27,6 @@ class Check:
 
 def run_checks() -> list[Check]:
     """Settings, model, corpus, index: stop at the first check the others depend on."""
-    from assistant.settings import check_data_dir, get_settings
-
     checks: list[Check] = []
     try:
         settings = get_settings()
@@ -36,8 +39,6 @@ def run_checks() -> list[Check]:
     where = settings.chroma_url or str(settings.chroma_dir)
     checks.append(Check("settings", True, f"data dir {settings.data_dir}; index at {where}"))
 
-    from assistant.index.embeddings import load_embedder, resolve_model_path
-
     try:
         path = resolve_model_path(settings.embedding_model)
         embedder = load_embedder(settings.embedding_model)
@@ -48,8 +49,6 @@ def run_checks() -> list[Check]:
             Check("model", False, str(exc), "run `make install` or fix CORGUIDE_EMBEDDING_MODEL")
         )
         return checks
-
-    from assistant.knowledge.corpus import load_corpus
 
     try:
         chunks = load_corpus(settings.corpus_dir)
@@ -62,10 +61,8 @@ def run_checks() -> list[Check]:
     return checks
 
 
-def _corpus_fix(settings) -> str:  # noqa: ANN001 - Settings, imported lazily
+def _corpus_fix(settings: Settings) -> str:
     """The fix for a broken corpus, and what answers use meanwhile when a rules file broke."""
-    from assistant.knowledge.rules_store import served_rules, using_corpus
-
     try:
         with using_corpus(settings.corpus_dir, settings.data_dir):
             served = served_rules()
@@ -81,8 +78,6 @@ def _corpus_fix(settings) -> str:  # noqa: ANN001 - Settings, imported lazily
 
 def _sources_check(corpus_dir: Path) -> Check:
     """Sections with no Sources line of their own cite the whole document's list: count them."""
-    from assistant.knowledge.corpus import unsourced_sections
-
     missing = unsourced_sections(corpus_dir)
     if not missing:
         return Check("sources", True, "every guidance section has its own Sources line")
@@ -98,9 +93,7 @@ def _sources_check(corpus_dir: Path) -> Check:
     )
 
 
-def _index_check(settings) -> Check:  # noqa: ANN001 - Settings, imported lazily
-    from assistant.index.ingest import index_status
-
+def _index_check(settings: Settings) -> Check:
     try:
         status = index_status(settings)
     except DataDirError as exc:  # permissions: a rebuild would fail the same way

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from assistant.dialogue.intents import IntentClassifier
-from assistant.errors import IndexCorruptError
+from assistant.errors import IndexCorruptError, IndexMissingError
 from assistant.index.embeddings import load_embedder
 from assistant.index.sentence_vectors import SentenceStore, load_store, save_store, store_path
 from assistant.index.store import (
@@ -333,7 +333,6 @@ class IndexStatus:
 
 def index_status(settings: Settings | None = None) -> IndexStatus:
     """Whether the index exists and matches the corpus (used by `doctor` and `make chat`)."""
-    from assistant.errors import IndexMissingError
 
     settings = settings or get_settings()
     chunks = load_corpus(settings.corpus_dir)

@@ -17,8 +17,11 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import BaseModel
+
 from assistant.errors import CorpusError
 from assistant.knowledge.corpus import parse_document
+from assistant.knowledge.rules import Partner, Sourced, load_rules
 from assistant.knowledge.source_refs import NAMED_SOURCES
 from assistant.knowledge.yaml_strict import load_yaml
 
@@ -129,8 +132,6 @@ def corpus_sources(corpus_dir: Path | str | None = None) -> list[str]:
         >>> "https://www.ihsa.ca/COR/COR-FAQ-s.aspx" in corpus_sources()
         True
     """
-    from assistant.knowledge.rules import load_rules
-
     folder = Path(corpus_dir) if corpus_dir is not None else CORPUS_DIR
     found: list[str] = []
     for path in sorted((folder / "guidance").glob("*.md")):
@@ -155,9 +156,6 @@ def _balance(url: str) -> str:
 
 
 def _rule_sources(rules: object) -> list[str]:
-    from pydantic import BaseModel
-
-    from assistant.knowledge.rules import Partner, Sourced
 
     out: list[str] = []
 
