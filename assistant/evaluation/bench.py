@@ -35,6 +35,7 @@ from typing import Any
 
 from assistant.evaluation.bench_load import ui_load
 from assistant.evaluation.metrics import percentile
+from assistant.index.sentence_vectors import load_store, store_path
 from assistant.settings import PROJECT_ROOT, Settings, get_settings
 
 __all__ = ["bench_questions", "machine", "run_bench", "ui_load"]
@@ -232,6 +233,7 @@ def ingest_figures(settings: Settings, log: Callable[[str], None]) -> dict[str, 
     raw_rate = len(texts) / raw_seconds
     ingest_rate = full.chunks / full.seconds if full.seconds else None
     return {
+        **_index_sizes(settings),
         "chunks": full.chunks,
         "full_seconds": full.seconds,
         "chunks_per_second": round(ingest_rate, 1) if ingest_rate else None,
@@ -240,6 +242,21 @@ def ingest_figures(settings: Settings, log: Callable[[str], None]) -> dict[str, 
         "ratio_to_raw_embedding": round(ingest_rate / raw_rate, 3) if ingest_rate else None,
         "no_change_reingest_seconds": again.seconds,
         "no_change_reingest_embedded": again.embedded,
+    }
+
+
+def _index_sizes(settings: Settings) -> dict[str, Any]:
+    """The index on disk, and what the sentence vectors of issue 13 add to it (MB)."""
+    folder = settings.chroma_dir
+    total = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+    sentences = store_path(settings)
+    extra = sentences.stat().st_size if sentences.is_file() else 0
+    spans = sum(len(vectors) for _, vectors in load_store(sentences).entries.values())
+    return {
+        "index_mb": round(total / 2**20, 2),
+        "sentence_vectors_mb": round(extra / 2**20, 2),
+        "sentence_vectors_share": round(extra / total, 3) if total else None,
+        "sentence_spans": spans,
     }
 
 
@@ -398,6 +415,12 @@ def _row_ingest(f: dict[str, Any]) -> list[tuple[str, str, str]]:
             f"{ing['full_seconds']} s",
             f"{ing['ratio_to_raw_embedding']}x the raw embedding rate of the chunks "
             f"({ing['raw_embed_chunks_per_second']} chunks/s)",
+        ),
+        (
+            f"Sentence vectors kept with the index ({ing.get('sentence_spans')} spans)",
+            f"{ing.get('sentence_vectors_mb')} MB",
+            f"{ing.get('sentence_vectors_share') or 0:.1%} of the index's {ing.get('index_mb')} MB "
+            "on disk",
         ),
         (
             "No-change re-ingest",
