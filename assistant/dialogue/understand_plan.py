@@ -20,6 +20,9 @@ from assistant.dialogue.understand_entities import (
     number_value,
 )
 from assistant.dialogue.understand_slots import HIRE_MORE, LOSE, ONE_MORE
+from assistant.errors import CorguideError
+from assistant.knowledge.rules import rules_for
+from assistant.tools.eligibility import check_eligibility
 
 _ELIGIBILITY = re.compile(
     r"\bwhich (?:program|one|certificate|cert|cor|secor|applies)\b|\bgo (?:with )?(?:secor|cor)\b"
@@ -67,7 +70,9 @@ _SCHEDULE = re.compile(
 )
 _BASE_RATE = re.compile(r"base rate (?:of|is)?\s*\$?\s*(\d+(?:\.\d+)?)", re.I)
 _HOLDS_PROGRAM = re.compile(
-    r"\b(?:hold|have|got|earned|with|as)\s+(?:a\s+|an\s+|our\s+|my\s+)?(SECOR|COR)\b", re.I
+    r"\b(?:hold|have|got|earned|with|as)\s+(?:a\s+|an\s+|our\s+|my\s+)?(SECOR|COR)\b"
+    r"|\b(SECOR|COR)[- ](?:holders?|certified|cert(?:ificate)? holders?)\b",
+    re.I,
 )
 _FIRST_YEAR = re.compile(
     r"\bfirst[- ](?:year|time)\b|\bnew(?:ly)? certified\b|\bjust certified\b", re.I
@@ -147,7 +152,18 @@ def standalone_question(question: str, state: ConversationState, names: dict[str
         and _ELIGIBILITY.search(question)
     ):
         extras.append(f"with {state.workers} workers")
+    about_money = _INCENTIVE.search(question) or _COSTS.search(question)
+    # "and the rebate?" after the tool recommended SECOR: the passages about SECOR's rebate.
+    if (
+        about_money
+        and not _NAMES_PROGRAM.search(question)
+        and (program := _recommended_program(state))
+    ):
+        extras.append(f"for {program}")
     return f"{question} ({', '.join(extras)})" if extras else question
+
+
+_NAMES_PROGRAM = re.compile(r"\b(?:secor|cor|small cor|ocop)\b", re.I)
 
 
 # Nearest-example similarities (all-MiniLM-L6-v2 cosine), calibrated on the gold refusal items
@@ -253,7 +269,11 @@ def plan_tools(plan: Plan, question: str, state: ConversationState, stated_here:
         if match := _BASE_RATE.search(question):
             args["base_rate"] = float(match.group(1))
         if match := _HOLDS_PROGRAM.search(question):
-            args["program"] = match.group(1).upper()
+            args["program"] = (match.group(1) or match.group(2)).upper()
+        elif program := _recommended_program(state):
+            # "which one do we go for" -> SECOR, then "and the rebate?": the rebate of the
+            # program the conversation recommended, not the jurisdiction's first incentive.
+            args["program"] = program
         if _FIRST_YEAR.search(question):
             args["first_year"] = True
         plan.tools.append(("estimate_incentive", args))
@@ -286,6 +306,28 @@ def plan_tools(plan: Plan, question: str, state: ConversationState, stated_here:
                     {"jurisdiction": code, "element_scores": scores, "audit_type": audit_type},
                 )
             )
+
+
+def _recommended_program(state: ConversationState) -> str | None:
+    """The program the eligibility tool recommends for the business the state describes."""
+    if state.jurisdiction is None or state.workers is None:
+        return None
+    slots = {
+        slot: True
+        for slot in ("subcontractors", "public_contracts", "owner_operator")
+        if getattr(state, slot)
+    }
+    try:
+        result = check_eligibility(
+            state.jurisdiction, state.workers, industry=state.industry, **slots
+        )
+    except CorguideError:  # a count or province the tool refuses: no program to carry
+        return None
+    # Only a program some incentive of the province names: otherwise the tool's own default
+    # (its first incentive) answers better than "no incentive for OCOP".
+    incentives = rules_for(state.jurisdiction).incentives
+    named = any(result.recommended in incentive.programs for incentive in incentives)
+    return result.recommended if named else None
 
 
 def _OWN_PLAN(question: str) -> bool:  # noqa: N802 (reads like the regexes above)
