@@ -449,8 +449,29 @@ def lexical_coverage(
     for passage in passages[:COVERAGE_PASSAGES]:
         seen |= set(tokenize(passage.chunk.embedding_text()))
     rarest = max(idf.values(), default=1.0)
+    # An abbreviation of a word the corpus uses ("max" for maximum, "cert" for certificate,
+    # "reqs" aside) is the owner's shorthand, not a sign of another topic: it weighs nothing.
+    content = {t for t in content if t in idf or not _abbreviates(t, idf)}
+    if not content:
+        return 1.0
     weight = {t: idf.get(t, rarest) for t in content}
     return sum(w for t, w in weight.items() if t in seen) / sum(weight.values())
+
+
+# The shortest shorthand read as an abbreviation: two letters ("co", "pe") prefix too much.
+MIN_ABBREVIATION = 3
+
+
+def _abbreviates(token: str, vocabulary: dict[str, float]) -> bool:
+    """Whether a word unknown to the corpus starts a word it knows ("max": "maximum").
+
+    Example:
+        >>> _abbreviates("max", {"maximum": 3.1}), _abbreviates("asbestos", {"asbest": 1.0})
+        (True, False)
+    """
+    if len(token) < MIN_ABBREVIATION or not token.isalpha():
+        return False
+    return any(word.startswith(token) for word in vocabulary)
 
 
 def _jaccard(a: frozenset[str] | set[str], b: frozenset[str] | set[str]) -> float:
