@@ -94,6 +94,23 @@ KINDS: tuple[AnswerKind, ...] = (
 )
 BY_NAME = {kind.name: kind for kind in KINDS}
 
+# "What is SECOR?", "whats a peer audit", "what does OCOP mean": a question asking what a thing
+# is wants a sentence that says what it is. Checked after every kind above ("what is the pass
+# mark" asks for a number, "what are the elements" for a list).
+_DEFINITION_QUESTION = re.compile(
+    r"^\W*(?:what(?:'s|s| is| are)|define|meaning of)\s+(?:an?\s+|the\s+)?(?P<term>[^?]+?)"
+    r"(?:\s+(?:exactly|anyway|again))?\s*\??\s*$"
+    r"|^\W*what (?:does|do)\s+(?:an?\s+|the\s+)?(?P<term2>[^?]+?)\s+(?:mean|stand for)\b",
+    re.I,
+)
+# "SECOR (Small Employer ...) is a lighter route", "A peer audit is an external audit": the
+# subject, then "is/are/means" and what it is.
+_DEFINES = re.compile(
+    r"^(?:an?\s+|the\s+)?(?P<subject>[^.,:;]{1,80}?)\s+(?:is|are|means|refers to|stands for)"
+    r"\s+(?:an?|the|any|one|when|how|what|that|a set|short)\b",
+    re.I,
+)
+
 # A hedge or caveat: true and worth saying, but never the answer itself, so it never leads
 # when a sentence stating a fact is available.
 HEDGES = re.compile(
@@ -113,12 +130,59 @@ def question_kind(question: str) -> str | None:
         ...     "what are the COR elements in Manitoba", "Is COR mandatory?",
         ...     "what does an external COR audit cost?", "Who audits a SECOR?",
         ...     "What is SECOR?", "Who can use Small COR in British Columbia?"]]
-        ['duration', 'list', 'yesno', 'number', 'who', None, 'number']
+        ['duration', 'list', 'yesno', 'number', 'who', 'definition', 'number']
     """
     for kind in KINDS:
         if kind.question.search(question):
             return kind.name
-    return None
+    return "definition" if defined_term(question) else None
+
+
+def defined_term(question: str) -> str | None:
+    """The thing a "what is X?" question asks about, or None.
+
+    Example:
+        >>> defined_term("What is a COR audit?"), defined_term("whats secor"), defined_term("hi")
+        ('COR audit', 'secor', None)
+    """
+    # The standalone question may carry the conversation's context: "What is SECOR? (in Alberta)".
+    match = _DEFINITION_QUESTION.search(re.sub(r"\s*\([^)]*\)\s*$", "", question.strip()))
+    if match is None:
+        return None
+    term = (match.group("term") or match.group("term2") or "").strip()
+    # "what is the difference between COR and SECOR" compares; a long clause is no term.
+    if not term or _NOT_A_TERM.search(term) or len(term.split()) > MAX_TERM_WORDS:
+        return None
+    return term
+
+
+MAX_TERM_WORDS = 6  # "Small Employer Certificate of Recognition" is the longest term asked
+_NOT_A_TERM = re.compile(
+    r"\b(?:difference|between|vs\.?|versus|compared?|best|better|point|cheapest|next|first)\b"
+    r"|\b(?:i|we|my|our)\b",
+    re.I,
+)
+
+
+def defines(term_words: set[str], text: str, words_of) -> bool:
+    """Whether a sentence says what the term is: its subject is the term, in the term's words.
+
+    ``words_of`` tokenizes (the retriever's tokenizer, so "audits" meets "audit"). The subject
+    may leave words out ("SECOR" for "SECOR program") but adds none ("A peer audit is ..." does
+    not define "audit"), except what a bracket spells out.
+
+    Example:
+        >>> from assistant.search.retrieve import tokenize
+        >>> defines({"secor"}, "SECOR (Small Employer COR) is a lighter route.", tokenize)
+        True
+        >>> defines({"audit"}, "A peer audit is an external audit.", tokenize)
+        False
+    """
+    match = _DEFINES.search(text.strip())
+    if match is None or not term_words:
+        return False
+    subject = set(words_of(re.sub(r"\([^)]*\)", " ", match.group("subject"))))
+    return bool(subject) and subject <= term_words and bool(subject & term_words)
 
 
 def sentence_fits(kind: str | None, text: str, *, is_item: bool = False) -> bool:
@@ -130,7 +194,7 @@ def sentence_fits(kind: str | None, text: str, *, is_item: bool = False) -> bool
         >>> sentence_fits("number", "A 2023 guide."), sentence_fits("number", "At least $2,500.")
         (False, True)
     """
-    if kind is None:
+    if kind is None or kind not in BY_NAME:  # a definition is judged against its term
         return False
     pattern = BY_NAME[kind].sentence
     return is_item if pattern is None else bool(pattern.search(text))

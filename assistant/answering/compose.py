@@ -15,8 +15,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.answering.answer import Citation
-from assistant.answering.answer_kinds import is_hedge, question_kind, sentence_fits
+from assistant.answering.answer_kinds import (
+    defined_term,
+    defines,
+    is_hedge,
+    question_kind,
+    sentence_fits,
+)
 from assistant.dialogue.understand import find_jurisdictions
+from assistant.knowledge.corpus import Chunk
 from assistant.knowledge.sentences import Span, sentences_of, spans_of
 from assistant.search.retrieve import Scored, place_words, stem, tokenize
 
@@ -33,6 +40,13 @@ DIRECT_HIT_SHARE = 0.5  # share of the question's (weighted) words the heading m
 # first passage only 0.952/0.885 (140/147, 146/165); of the top 2 0.973/0.891, top 3
 # 0.980/0.897, top 4 0.973/0.891, top 5 0.973/0.885 (measured with the place-word coverage fix).
 DIRECT_CANDIDATES = 3
+# The lead is the best statement, unless one scoring at least this share of it is of the kind
+# the question asks for (STRICT_KINDS) or, with no province, names none. Calibrated on gold,
+# phrasing and conversation (issue 13, 2026-12-02): see the commit that set it.
+LEAD_CLOSE = 0.75
+# Kinds specific enough to pick the lead: a number, a duration, a definition. "who" and
+# "yesno" patterns match most sentences (any acronym, any "not" or "can"), so they only boost.
+STRICT_KINDS = frozenset({"number", "duration", "definition"})
 LIST_ITEMS = 15  # list items shown for "what are the elements/steps": the longest lists have 14-15
 # A sentence's score blends its meaning (cosine of the question's and the sentence's vectors)
 # with the lexical weight (rarity-weighted shared words, scaled so the best sentence is 1).
@@ -70,6 +84,7 @@ class Sentence:
     is_item: bool = False  # a line of a list in the passage
     hedge: bool = False  # a caveat ("No official figure was found."): never the lead
     fits: bool = False  # the kind of answer the question asks for
+    general: bool = True  # names no province: a lead for a question asked with no province
 
 
 class Composer:
@@ -109,6 +124,9 @@ class Composer:
         """
         wanted = self.wanted(question)
         kind = question_kind(question)
+        asked_about = _named(question)  # "do we need a BC COR?" from Alberta: BC is no foreigner
+        term = defined_term(question) if kind == "definition" else None
+        term_words = set(tokenize(term)) - SLOT_WORDS - place_words(term) if term else set()
         rows: list[tuple[int, int, Span, float, float | None]] = []
         for rank, passage in enumerate(passages):
             spans = spans_of(passage.chunk.text)
@@ -130,25 +148,28 @@ class Composer:
                 score = SEMANTIC_WEIGHT * max(meaning, 0.0) + LEXICAL_WEIGHT * lexical
             else:
                 score = 0.0  # neither shares a word with the question nor means the same
-            fits = sentence_fits(kind, text, is_item=span.is_item)
+            if kind == "definition":
+                fits = not span.is_item and defines(term_words, text, tokenize)
+            else:
+                fits = sentence_fits(kind, text, is_item=span.is_item)
             if fits:
                 score *= KIND_BOOST
             score *= 1.0 / (1.0 + 0.35 * rank)  # trust the retriever's order
             score *= 1.0 + 0.15 / (1 + position)  # opening sentences tend to state the rule
-            foreign = False
-            if jurisdiction:
-                named = _named(text)
-                # A line of the user's own province's passage is never foreign, even when it
-                # names another ("a Quebec firm working in Ontario": the Ontario line is the
-                # answer); only a topic document's line about another province is.
-                own = passages[rank].chunk.jurisdiction == jurisdiction
-                foreign = bool(named) and jurisdiction not in named and not own
-                if foreign:
-                    score *= 0.05  # a topic document's line about another province
-                elif passages[rank].chunk.jurisdiction == jurisdiction or jurisdiction in named:
-                    score *= 1.25
+            foreign, factor = _place(text, passages[rank].chunk, jurisdiction, asked_about)
+            score *= factor
             ranked.append(
-                Sentence(text, rank, position, score, foreign, span.is_item, is_hedge(text), fits)
+                Sentence(
+                    text,
+                    rank,
+                    position,
+                    score,
+                    foreign,
+                    span.is_item,
+                    is_hedge(text),
+                    fits,
+                    general=not _named(text),
+                )
             )
         ranked.sort(key=lambda s: (-s.score, s.passage_rank, s.position))
         return ranked
@@ -211,16 +232,21 @@ class Composer:
             return "", "", []
         kind = question_kind(question)
         direct = self.direct_passage(question, passages)
+        own = sorted(
+            (s for s in everything if s.passage_rank == direct and not s.foreign),
+            key=lambda s: s.position,
+        )
+        stated = [s for s in own if not s.hedge and not _is_fragment(s.text)]
+        if direct is not None and jurisdiction is None and not any(s.general for s in stated):
+            # Asked with no province, a passage that only lists provinces' rules ("How do we
+            # register?": Saskatchewan's deadlines) is no general answer: pick by sentence.
+            direct = None
         if direct is not None:
-            own = sorted(
-                (s for s in everything if s.passage_rank == direct and not s.foreign),
-                key=lambda s: s.position,
-            )
             chosen = _read_in_order(own, kind)
             extra_budget = 0 if kind == "list" else 1
         else:
             chosen = []
-            lead = _pick_lead(ranked)
+            lead = _pick_lead(ranked, kind, general=jurisdiction is None)
             if lead is not None:
                 chosen.append(lead)
                 if kind == "list":
@@ -282,6 +308,26 @@ def _cited(
     return lead_text, "\n".join(points), citations
 
 
+def _place(
+    text: str, chunk: Chunk, jurisdiction: str | None, asked_about: frozenset[str]
+) -> tuple[bool, float]:
+    """Whether a sentence is about another province than the user's, and its score factor.
+
+    A line of the user's own province's passage is never foreign, even when it names another
+    ("a Quebec firm working in Ontario": the Ontario line is the answer), nor is a line about
+    a province the question itself names; only a topic document's line about another is.
+    """
+    if not jurisdiction:
+        return False, 1.0
+    # A sentence that names no province speaks for its section: "The rebate is 15% of
+    # premium" under "How does Manitoba's Prevention Rebate work?" is Manitoba's.
+    named = _named(text) or _named(chunk.section)
+    own = chunk.jurisdiction == jurisdiction
+    if named and jurisdiction not in named and not own and not named & asked_about:
+        return True, 0.05  # a topic document's line about another province
+    return False, 1.25 if own or jurisdiction in named else 1.0
+
+
 @functools.lru_cache(maxsize=8192)
 def _named(text: str) -> frozenset[str]:
     """The jurisdictions a sentence names, cached: every answer reads the same passages, and
@@ -300,10 +346,25 @@ def _similarities(
     return np.asarray(stored, dtype=np.float32) @ np.asarray(vector, dtype=np.float32)
 
 
-def _pick_lead(ranked: list[Sentence]) -> Sentence | None:
-    """The best sentence that states something: not a caveat, not an intro, not a fragment."""
+def _pick_lead(ranked: list[Sentence], kind: str | None, *, general: bool) -> Sentence | None:
+    """The best sentence that states something: not a caveat, not an intro, not a fragment.
+
+    Among the statements scoring within LEAD_CLOSE of the best, one of the kind asked for (a
+    number for "how much", a duration, a definition for "what is") leads, and, asked with no
+    province, one that names no province ("Register with your certifying partner." before
+    "Saskatchewan (SCSA): finish the courses ...").
+    """
     statements = [s for s in ranked if not _is_fragment(s.text)]
-    return next((s for s in statements if not s.hedge), statements[0] if statements else None)
+    if not statements:
+        return None
+    facts = [s for s in statements if not s.hedge] or statements
+    close = [s for s in facts if s.score >= LEAD_CLOSE * facts[0].score]
+    strict = kind in STRICT_KINDS
+
+    def preference(sentence: Sentence) -> tuple[bool, bool]:
+        return (strict and not sentence.fits, general and not sentence.general)
+
+    return min(close, key=preference)  # min is stable: the best-scored of the preferred
 
 
 def _items_after(everything: list[Sentence], lead: Sentence) -> list[Sentence]:
@@ -331,7 +392,7 @@ def _read_in_order(own: list[Sentence], kind: str | None) -> list[Sentence]:
         return []
     facts = [s for s in statements if not s.hedge] or statements
     lead = facts[0]
-    if kind in ("number", "duration"):
+    if kind in ("number", "duration", "definition"):
         lead = next((s for s in facts[:DIRECT_SPANS] if s.fits), lead)
     if kind == "list" and any(s.is_item for s in own):
         if lead.is_item:  # the passage is a bare list: lead with the sentence before it
