@@ -155,3 +155,40 @@ def test_an_alberta_owner_asking_about_bc_gets_the_bc_line(assistant):
     state = ConversationState(jurisdiction="AB")
     answer = assistant.ask("we landed a job in BC next spring, do we need a BC COR?", state)
     assert "6 months" in answer.answer, answer.answer
+
+
+def test_a_question_asking_two_things_answers_each_with_its_citation():
+    steps = _passage(
+        "You need to register with your certifying partner and take its courses. "
+        "Then build the program and keep its records.",
+        "Getting started",
+    )
+    timing = _passage(
+        "Partners publish their own forms. It usually takes 6 to 12 months from start to audit.",
+        "Time frames",
+        "b",
+    )
+    lead, _, citations = Composer().compose(
+        "what do I need to do and how long does it take?", [steps, timing]
+    )
+    first, second = re.findall(r"([^\]]+?) \[(\d)\]", lead)[:2]
+    assert "certifying partner" in first[0] and "6 to 12 months" in second[0], lead
+    assert {c.n for c in citations} == {1, 2}
+
+
+@pytest.mark.parametrize(
+    ("question", "parts"),
+    [
+        (
+            "what do I need to do and how long does it take?",
+            ["what do I need to do", "how long does it take?"],
+        ),
+        ("how many guys can i have and still do secor? we're in Red Deer", 1),
+        ("and the rebate? (in Alberta, for SECOR)", 1),
+    ],
+)
+def test_a_message_is_cut_into_the_questions_it_asks(question, parts):
+    from assistant.answer_kinds import question_parts
+
+    got = question_parts(question)
+    assert got == ([question] if parts == 1 else parts)

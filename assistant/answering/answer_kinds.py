@@ -208,3 +208,46 @@ def is_hedge(text: str) -> bool:
         (True, False)
     """
     return bool(HEDGES.search(text.strip()))
+
+
+# "what do I need to do and how long does it take?": a second question joined by "and" (or a
+# second sentence) asks for its own answer.
+_PART = re.compile(
+    r"\s*(?:,\s*)?\band\s+(?=(?:what|how|when|who|which|where|do|does|is|are|can)\b)"
+    r"|(?<=\?)\s+(?=\S)",
+    re.I,
+)
+MIN_PART_WORDS = 3  # "and how?" alone is no question of its own
+
+
+def question_parts(question: str) -> list[str]:
+    """The questions a message asks, in order; one item when it asks one thing.
+
+    Example:
+        >>> question_parts("what do I need to do and how long does it take?")
+        ['what do I need to do', 'how long does it take?']
+        >>> question_parts("What are COR and SECOR?")
+        ['What are COR and SECOR?']
+        >>> question_parts("and the rebate? (in Alberta)")
+        ['and the rebate? (in Alberta)']
+        >>> question_parts("how much is it? we are in Banff")
+        ['how much is it? we are in Banff']
+    """
+    # The conversation's context ("(in Alberta, for SECOR)") belongs to every part.
+    context = re.search(r"\s*\([^)]*\)\s*$", question)
+    tail = context.group(0).rstrip() if context else ""
+    body = question[: context.start()] if context else question
+    parts = [part.strip() for part in _PART.split(body) if part and part.strip()]
+    if len(parts) < 2 or any(len(part.split()) < MIN_PART_WORDS for part in parts):
+        return [question]
+    # "... still do secor? we're in Red Deer": a statement after the question is no part.
+    if not all(_ASKS.search(part) for part in parts[1:]):
+        return [question]
+    return [part + tail for part in parts]
+
+
+_ASKS = re.compile(
+    r"^(?:what|how|when|who|which|where|why|do|does|did|is|are|can|could|should|will|would"
+    r"|must|may)\b|\?$",
+    re.I,
+)

@@ -20,6 +20,7 @@ from assistant.answering.answer_kinds import (
     defines,
     is_hedge,
     question_kind,
+    question_parts,
     sentence_fits,
 )
 from assistant.dialogue.understand import find_jurisdictions
@@ -174,10 +175,6 @@ class Composer:
         ranked.sort(key=lambda s: (-s.score, s.passage_rank, s.position))
         return ranked
 
-    def direct_hit(self, question: str, passages: list[Scored]) -> bool:
-        """Whether a top passage's heading, or a question it answers, asks the user's question."""
-        return self.direct_passage(question, passages) is not None
-
     def direct_passage(self, question: str, passages: list[Scored]) -> int | None:
         """The rank of the top passage whose heading asks the user's question, if any.
 
@@ -224,6 +221,7 @@ class Composer:
             (lead, points_markdown, citations); lead is empty when no sentence relates to the
             question.
         """
+        whole, question = question, question_parts(question)[0]  # later parts: _other_parts
         everything = self.rank_sentences(
             question, passages, jurisdiction, question_vector=question_vector
         )
@@ -273,11 +271,50 @@ class Composer:
         rest = [s for s in rest if not s.hedge] + [s for s in rest if s.hedge]
 
         opener = _short_answer_before(everything, lead) if kind == "yesno" else None
-        return _cited(lead, rest, passages, opener)
+        also = self._other_parts(whole, passages, jurisdiction, question_vector, chosen)
+        rest = [s for s in rest if not any(_same(s, a) for a in also)]
+        return _cited(lead, rest, passages, opener, also)
+
+    def _other_parts(
+        self,
+        question: str,
+        passages: list[Scored],
+        jurisdiction: str | None,
+        question_vector: list[float] | None,
+        chosen: list[Sentence],
+    ) -> list[Sentence]:
+        """For a message asking two things, the sentence that answers each later part.
+
+        "what do I need to do and how long does it take?": the lead answers the first part;
+        the second part's own best statement (of the kind it asks for: a duration) follows
+        it in the lead, with its own citation, unless the lead already is that sentence.
+        """
+        answers: list[Sentence] = []
+        for part in question_parts(question)[1:]:
+            kind = question_kind(part)
+            for sentence in self.rank_sentences(
+                part, passages, jurisdiction, question_vector=question_vector
+            ):
+                if sentence.score <= 0 or sentence.hedge or _is_fragment(sentence.text):
+                    continue
+                if kind in STRICT_KINDS and not sentence.fits:
+                    continue
+                if not any(_same(c, sentence) for c in (chosen[0], *answers)):
+                    answers.append(sentence)
+                break
+        return answers
+
+
+def _same(a: Sentence, b: Sentence) -> bool:
+    return (a.passage_rank, a.position) == (b.passage_rank, b.position)
 
 
 def _cited(
-    lead: Sentence, rest: list[Sentence], passages: list[Scored], opener: Sentence | None
+    lead: Sentence,
+    rest: list[Sentence],
+    passages: list[Scored],
+    opener: Sentence | None,
+    also: list[Sentence],
 ) -> tuple[str, str, list[Citation]]:
     """The lead and points as text with [n] markers, and one citation per passage quoted."""
     citations: list[Citation] = []
@@ -304,6 +341,8 @@ def _cited(
 
     said = f"{_as_sentence(opener.text)} " if opener is not None else ""
     lead_text = f"{said}{_as_sentence(lead.text)} [{cite(lead)}]"
+    for part in also:  # the answer to each later part of the question, in the lead
+        lead_text += f" {_as_sentence(part.text)} [{cite(part)}]"
     points = [f"- {_as_sentence(s.text)} [{cite(s)}]" for s in rest]
     return lead_text, "\n".join(points), citations
 
