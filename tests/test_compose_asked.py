@@ -188,7 +188,7 @@ def test_a_question_asking_two_things_answers_each_with_its_citation():
     ],
 )
 def test_a_message_is_cut_into_the_questions_it_asks(question, parts):
-    from assistant.answer_kinds import question_parts
+    from assistant.answering.answer_kinds import question_parts
 
     got = question_parts(question)
     assert got == ([question] if parts == 1 else parts)
