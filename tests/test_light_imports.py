@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from assistant.knowledge.rules_store import using_corpus
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -45,3 +47,21 @@ def test_the_tools_and_the_cli_do_not_import_langchain_tools(code):
     imported = _imported_by(code)
     assert "assistant.tools" in imported  # the code ran what it names
     assert "langchain_core.tools" not in imported
+
+
+def test_the_langchain_runnable_gives_the_answer_ask_gives(assistant):
+    """`ask` runs the stages without LangChain; `Assistant.chain` is the same stages as one
+    runnable, for tracing, and must answer the same."""
+    from assistant.answering.answer import ConversationState
+
+    question = "I have 8 workers in Alberta. Which program fits me?"
+    direct = assistant.ask(question)
+    with using_corpus(assistant.settings.corpus_dir, assistant.settings.data_dir):
+        via = assistant.chain.invoke({"question": question, "state": ConversationState()})
+    assert direct.tool_calls  # a question that runs a tool (it reads the served rules)
+    assert (via.answer, via.citations, via.tool_calls, via.route) == (
+        direct.answer,
+        direct.citations,
+        direct.tool_calls,
+        direct.route,
+    )
