@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from assistant.index.embeddings import Embedder, default_model_path
-from assistant.index.onnx_embedder import onnx_file
+from assistant.index.onnx_embedder import onnx_file, weights_file
 from assistant.knowledge.corpus import load_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -83,7 +83,8 @@ def test_a_damaged_onnx_file_is_rebuilt_and_the_user_is_told(tmp_path, capsys):
     vector = embedder.embed_query("Which program fits a roofer with 8 workers?")
     assert embedder.engine == "onnx"
     assert "damaged" in capsys.readouterr().err
-    assert target.stat().st_size > 1_000_000  # the real export replaced the garbage
+    # The real export replaced the garbage: a small graph, and its weights in their own file.
+    assert weights_file(target).stat().st_size > 50_000_000 > target.stat().st_size
     reference = Embedder(model).embed_query("Which program fits a roofer with 8 workers?")
     assert float(np.dot(vector, reference)) >= MIN_AGREEMENT
 
@@ -105,6 +106,15 @@ def test_a_changed_model_file_gets_a_new_onnx_file(tmp_path):
     config = json.loads((model / "config.json").read_text())
     config["layer_norm_eps"] = 1e-11
     (model / "config.json").write_text(json.dumps(config))
+    assert onnx_file(tmp_path, model) != before
+
+
+def test_a_new_export_recipe_gets_a_new_onnx_file(tmp_path, monkeypatch):
+    """The remembered model hash is keyed by the recipe too: a data dir exported by an older
+    recipe (one file, weights inside) must not be reused by the new one."""
+    model = default_model_path()
+    before = onnx_file(tmp_path, model)
+    monkeypatch.setattr("assistant.index.onnx_embedder.EXPORT_RECIPE", "some-other-recipe")
     assert onnx_file(tmp_path, model) != before
 
 
@@ -133,4 +143,5 @@ def test_ask_answers_without_importing_torch(settings, built_index, onnx_embedde
     }
     assert imported, "python -X importtime printed nothing"
     assert not imported & set(HEAVY_MODULES), sorted(imported & set(HEAVY_MODULES))
+    assert "onnx" not in imported  # the exporter's package; onnxruntime reads the export
     assert "exporting" not in done.stderr  # the ingest-time export was reused

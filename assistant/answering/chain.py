@@ -1,6 +1,7 @@
 """The answer chain: understand -> tools and retrieval -> compose (or LLM) -> guard.
 
-Built from LangChain runnables so each stage can be traced or swapped; the default path needs no
+The stages can run as one LangChain runnable (`Assistant.chain`) to trace or swap one; `ask`
+calls them directly, so a question needs no LangChain import. The default path needs no
 language model and is deterministic. `Assistant.ask` returns the one `Answer` type that every
 front end reads; `Assistant.stream` yields the same answer in pieces for the chat UI.
 """
@@ -13,8 +14,6 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
-
-from langchain_core.runnables import RunnableLambda
 
 from assistant.answering.answer import Answer, Citation, ConversationState, ToolCall
 from assistant.answering.compose import SLOT_WORDS, Composer
@@ -108,11 +107,7 @@ class Assistant:
         self.llm = llm
         # Derived caches (intent vectors, the gazetteer) live in one folder of the data dir.
         self.intents = IntentClassifier.load(search.index.embedder, settings.data_dir / "cache")
-        self.chain = (
-            RunnableLambda(self._plan, name="understand")
-            | RunnableLambda(self._gather, name="tools_and_retrieval")
-            | RunnableLambda(self._respond, name="compose_and_guard")
-        )
+        self._runnable: Any = None
 
     @classmethod
     def load(cls, settings: Settings | None = None, *, llm: Any = None) -> Assistant:
@@ -143,6 +138,21 @@ class Assistant:
             llm = load_chat_model(settings.llm)
         return cls(settings, HybridSearch(index), llm)
 
+    @property
+    def chain(self) -> Any:
+        """The three stages as a LangChain runnable, to trace them or swap one; built on first
+        use, since importing LangChain's runnables and their tracers cost every question
+        process about 40 MB (issue 17). `ask` runs the same stages without it."""
+        if self._runnable is None:
+            from langchain_core.runnables import RunnableLambda
+
+            self._runnable = (
+                RunnableLambda(self._plan, name="understand")
+                | RunnableLambda(self._gather, name="tools_and_retrieval")
+                | RunnableLambda(self._respond, name="compose_and_guard")
+            )
+        return self._runnable
+
     # -- public API -------------------------------------------------------------------------
 
     def ask(self, question: str, state: ConversationState | None = None) -> Answer:
@@ -154,9 +164,8 @@ class Assistant:
         started = time.perf_counter()
         text = clean_question(question, self.settings.max_question_chars)
         with using_corpus(self.settings.corpus_dir, self.settings.data_dir):
-            answer: Answer = self.chain.invoke(
-                {"question": text, "state": state or ConversationState()}
-            )
+            inputs = {"question": text, "state": state or ConversationState()}
+            answer: Answer = self._respond(self._gather(self._plan(inputs)))
         answer.latency_ms = round((time.perf_counter() - started) * 1000, 2)
         return answer
 

@@ -73,6 +73,12 @@ class Embedder:
         """ "onnx" or "sentence-transformers": what the next `embed` call runs on."""
         return "onnx" if self._onnx_engine() is not None else "sentence-transformers"
 
+    def prepare(self) -> str:
+        """Open the question model now, exporting it first when it is missing or was made by
+        another recipe or other model files; returns `engine`. Ingest calls it, so the first
+        question after an upgrade does not import torch to export the model itself."""
+        return self.engine
+
     def _onnx_engine(self) -> Any:
         if self._onnx is not None or self._onnx_failed:
             return self._onnx
@@ -174,7 +180,6 @@ def load_embedder(configured: str | None = None, cache_dir: Path | None = None) 
     return embedder
 
 
-
 def _exported(path: Path) -> bool:
     """Whether the ONNX export is there; an unreadable data dir is not this function's to report
     (the index opening says so in one line, with the fix), so it only means "not yet"."""
@@ -182,6 +187,7 @@ def _exported(path: Path) -> bool:
         return path.is_file()
     except OSError:
         return False
+
 
 def chroma_embedding_function(embedder: Embedder) -> Any:
     """Wrap the embedder for Chroma, so no collection ever falls back to Chroma's downloader."""

@@ -7,6 +7,11 @@ keyed by a hash of the model's weights and configuration, and questions are embe
 onnxruntime and the model's own ``tokenizer.json``: the same token ids, the same mean pooling
 over the attention mask and the same L2 normalisation as sentence-transformers.
 
+The weights go to a file of their own beside the graph (ONNX "external data"): onnxruntime
+maps that file into memory instead of parsing a 90 MB protobuf and copying its tensors out of
+it, which left a question process about 75 MB higher at its peak (issue 17; the vectors are
+bit-for-bit the same).
+
 Nothing here imports torch, transformers or sentence-transformers except `export_onnx`.
 """
 
@@ -15,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 import threading
 import warnings
@@ -35,8 +41,11 @@ HASHED_FILES = (
 DEFAULT_MAX_SEQ_LENGTH = 256
 HASH_MEMO = "model-hash.json"
 INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
+# Tensors at least this big go to the weights file; the rest (shapes, small constants) stay
+# in the graph. onnx's own default threshold.
+EXTERNAL_MIN_BYTES = 1024
 # Version of the export recipe below: a change to it must not reuse an older file.
-EXPORT_RECIPE = "torch.onnx-legacy-opset17-v1"
+EXPORT_RECIPE = "torch.onnx-legacy-opset17-external-data-v2"
 OPSET = 17
 # Texts per forward pass, sorted by length first (as sentence-transformers does) so a batch
 # pads to similar lengths.
@@ -81,7 +90,12 @@ def cached_model_hash(cache_dir: Path, model_path: Path) -> str:
     """`model_hash`, remembered in ``cache_dir`` beside the exports while the files' sizes and
     times are unchanged: hashing the 90 MB of weights on every start would cost a second."""
     memo = cache_dir / "onnx" / HASH_MEMO
-    key = {"path": str(model_path.resolve()), "stat": _stat_key(model_path)}
+    # The recipe is part of the key: a new export recipe must not reuse the old recipe's hash.
+    key = {
+        "path": str(model_path.resolve()),
+        "stat": _stat_key(model_path),
+        "recipe": EXPORT_RECIPE,
+    }
     try:
         saved = json.loads(memo.read_text(encoding="utf-8"))
         if {k: saved.get(k) for k in key} == key and isinstance(saved.get("hash"), str):
@@ -100,8 +114,14 @@ def cached_model_hash(cache_dir: Path, model_path: Path) -> str:
 
 
 def onnx_file(cache_dir: Path, model_path: Path) -> Path:
-    """Where the exported model for ``model_path`` lives inside ``cache_dir``."""
+    """Where the exported model's graph for ``model_path`` lives inside ``cache_dir`` (its
+    weights are in `weights_file` beside it)."""
     return cache_dir / "onnx" / f"minilm-{cached_model_hash(cache_dir, model_path)}.onnx"
+
+
+def weights_file(graph: Path) -> Path:
+    """The external-data file the graph at ``graph`` names for its weights."""
+    return graph.with_name(graph.name + ".data")
 
 
 def max_seq_length(model_path: Path) -> int:
@@ -152,27 +172,44 @@ def export_onnx(model_path: Path, target: Path) -> Path:
     axes = {name: {0: "batch", 1: "sequence"} for name in INPUT_NAMES}
     axes["token_embeddings"] = {0: "batch", 1: "sequence"}
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=target.name + ".", suffix=".tmp", dir=target.parent)
-    os.close(fd)
+    staging = Path(tempfile.mkdtemp(prefix=target.name + ".", suffix=".tmp", dir=target.parent))
     try:
         with torch.no_grad(), warnings.catch_warnings():
             warnings.simplefilter("ignore")  # tracer notes about constants the encoder never varies
             torch.onnx.export(
                 TokenEmbeddings().eval(),
                 dummy,
-                tmp,
+                str(staging / "single.onnx"),
                 input_names=list(INPUT_NAMES),
                 output_names=["token_embeddings"],
                 dynamic_axes=axes,
                 opset_version=OPSET,
                 dynamo=False,  # the dynamo exporter needs onnxscript, which is not installed
             )
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        _split_weights(staging / "single.onnx", staging / target.name)
+        # The weights first, then the graph that names them: a reader who finds the graph
+        # finds its weights.
+        for name in (weights_file(target).name, target.name):
+            os.chmod(staging / name, 0o644)
+            os.replace(staging / name, target.parent / name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return target
+
+
+def _split_weights(single: Path, graph: Path) -> None:
+    """Rewrite the one-file model at ``single`` as ``graph`` plus `weights_file(graph)`."""
+    import onnx  # the export's own dependency; the question path never imports it
+
+    model = onnx.load(str(single))
+    onnx.save_model(
+        model,
+        str(graph),
+        save_as_external_data=True,
+        all_tensors_to_one_file=True,
+        location=weights_file(graph).name,  # relative: the two files move together
+        size_threshold=EXTERNAL_MIN_BYTES,
+    )
 
 
 def mean_pool(token_embeddings: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:

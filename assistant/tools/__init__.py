@@ -13,9 +13,8 @@ args)`` is the one call path of the chain, the LLM binding, the CLI and the UI.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from langchain_core.tools import StructuredTool
 from pydantic import BaseModel
 
 from assistant.tools.costs import CostComparison, CostLine
@@ -32,6 +31,9 @@ from assistant.tools.registry import (
 )
 from assistant.tools.schedule import ScheduleEntry, ScheduleResult
 from assistant.tools.scoring import AuditScoreResult, ElementScore
+
+if TYPE_CHECKING:
+    from langchain_core.tools import StructuredTool
 
 # The decision tools, each answering with the last good rules' warning when a file is broken.
 TOOL_FUNCTIONS: dict[str, Callable[..., BaseModel]] = {
@@ -65,6 +67,12 @@ def langchain_tools() -> list[StructuredTool]:
         >>> tools[0].invoke({"jurisdiction": "NS", "workers": 3})["recommended"]
         'SECOR'
     """
+    # Imported here, not at the top: langchain_core.tools pulls in its tracers, messages and
+    # requests (about 25 MB and 0.5 s), which every importer of a tool module would pay for,
+    # and `assistant.cli` imports the tool commands for every command it runs. Only an LLM
+    # binding needs these objects.
+    from langchain_core.tools import StructuredTool
+
     return [
         StructuredTool.from_function(
             func=_as_json_tool(spec.func),
