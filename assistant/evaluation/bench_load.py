@@ -1,9 +1,13 @@
 """The chat under load, for `corguide bench` and the load test: 16 owners asking at once.
 
-The app runs in this process (it is what is measured: latency, answers per second, memory);
-the clients run in a child process (``python -m assistant.evaluation.bench_load``), so their own
-work does not hold this process's interpreter lock and inflate the server's figures. Both
-still share the machine's cores, as a real deployment's reverse proxy would.
+The app runs in this process (it is what is measured: latency, answers per second, memory and
+the server's CPU seconds per answer); the clients run in one child process (``python -m
+assistant.evaluation.bench_load``), one thread each over plain HTTP (httpx), so their own work
+neither holds this process's interpreter lock nor eats much of the two cores it measures
+(gradio_client in a process per few clients cost about as much CPU as the server did). They
+use the page's own API: the Ask tab's ``respond`` event through ``queue/join`` and the
+session's event stream (``route="page"``, what a browser sends), or ``/gradio_api/call/chat``
+(``route="api"``, what a script sends).
 
 Optionally a ``corguide ingest --rebuild`` runs in another process partway through: the chat
 must keep answering while the index is swapped, and its memory must level off (issue 18).
@@ -13,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import shutil
 import socket
 import subprocess
@@ -20,6 +25,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +37,9 @@ WARMUP_SHARE = 0.1
 MEMORY_POINTS = 10
 # The rebuild starts once this share of the answers is in, so it overlaps the busy middle.
 REBUILD_AT_SHARE = 0.3
+# A page visitor asks this many questions in one chat, then leaves (a new session comes).
+CHAT_TURNS = 3
+REQUEST_TIMEOUT = 120.0
 
 
 def _free_port() -> int:
@@ -79,6 +88,7 @@ class _Watch:
         self._next_point = 1
         self._started = time.perf_counter()
         self._rebuild_started = 0.0
+        self.cpu_seconds = 0.0  # this process's, over the clients' run (set by ui_load)
 
     def step(self, rebuild_dir: Path | None) -> None:
         done = _progress_count(self.progress)
@@ -131,17 +141,22 @@ def ui_load(
     answers: int = 0,
     rebuild: bool = False,
     warmup_seconds: float = 10.0,
+    route: str = "page",
 ) -> dict[str, Any]:
-    """``clients`` concurrent gradio_client users on loopback, for at least ``seconds`` and
-    until ``answers`` answers are in (whichever is later; capped at 20 times ``seconds``).
+    """``clients`` concurrent chat users on loopback, for at least ``seconds`` and until
+    ``answers`` answers are in (whichever is later; capped at 20 times ``seconds``).
 
-    Memory (this process's resident set, which serves the app) is recorded at the start, after
-    warm-up and at every tenth of the run. With ``rebuild``, ``corguide ingest --rebuild``
-    runs in another process on the same data dir once 30% of the answers are in, and the
-    clients keep asking until it has swapped the new index in.
+    ``route`` is ``"page"`` (the chat page's own event, as a browser sends it) or ``"api"``
+    (``/chat``). Memory (this process's resident set, which serves the app) is recorded at the
+    start, after warm-up and at every tenth of the run; CPU seconds of this process and of the
+    clients' process are divided by the answers. With ``rebuild``, ``corguide ingest
+    --rebuild`` runs in another process on the same data dir once 30% of the answers are in,
+    and the clients keep asking until it has swapped the new index in.
     """
+    import psutil
+
     try:
-        import gradio_client  # noqa: F401  (the child needs it; fail here with a reason)
+        import httpx  # noqa: F401  (the child needs it; fail here with a reason)
 
         from ui.app import build_app, launch_options
     except ImportError as exc:
@@ -153,6 +168,7 @@ def ui_load(
     work = Path(tempfile.mkdtemp(prefix="corguide-load-"))
     job = {
         "url": f"http://127.0.0.1:{port}/",
+        "route": route,
         "questions": questions,
         "clients": clients,
         "seconds": seconds,
@@ -167,8 +183,10 @@ def ui_load(
         "result": str(work / "result.json"),
     }
     (work / "job.json").write_text(json.dumps(job))
+    server = psutil.Process()
     try:
         watch = _Watch(work / "progress", max(answers, 1), warmup_seconds, work / "hold")
+        cpu_before = sum(server.cpu_times()[:2])
         with (work / "stderr").open("w") as stderr:  # a file: a full pipe would block it
             child = subprocess.Popen(
                 [sys.executable, "-m", "assistant.evaluation.bench_load", str(work / "job.json")],
@@ -178,6 +196,7 @@ def ui_load(
             while child.poll() is None:
                 time.sleep(0.25)
                 watch.step(assistant.settings.data_dir if rebuild else None)
+        watch.cpu_seconds = sum(server.cpu_times()[:2]) - cpu_before
         watch.finish()
         err = (work / "stderr").read_text(errors="replace")
         result_text = (work / "result.json").read_text() if (work / "result.json").exists() else ""
@@ -188,22 +207,36 @@ def ui_load(
         result = json.loads(result_text)
     except ValueError:
         return {"p95_ms": None, "reason": f"the load clients failed: {err.strip()[-300:]}"}
-    return _summary(result, watch, clients)
+    return _summary(result, watch, clients) | {"route": ROUTE_NAMES[route]}
+
+
+def _per_answer(total: float, answers: int, scale: float = 1.0) -> float | None:
+    return round(total * scale / answers, 2) if answers else None
 
 
 def _summary(result: dict[str, Any], watch: _Watch, clients: int) -> dict[str, Any]:
-    """The load run's figures: latency, throughput, errors, memory and the rebuild."""
+    """The load run's figures: latency, throughput, CPU, errors, memory and the rebuild."""
     latencies, errors = result["latencies_ms"], result["errors"]
-    wall = result["seconds"]
+    during = [ms for ms, held in zip(latencies, result["during_rebuild"], strict=True) if held]
+    outside = [ms for ms, held in zip(latencies, result["during_rebuild"], strict=True) if not held]
+    wall, n = result["seconds"], len(latencies)
     base = watch.warm_mb if watch.warm_mb is not None else watch.start_mb
     return {
         "p50_ms": _round(percentile(latencies, 50)),
         "p95_ms": _round(percentile(latencies, 95)),
-        "n": len(latencies),
+        "n": n,
         "clients": clients,
         "seconds": round(wall, 1),
-        "answers": len(latencies),
-        "answers_per_second": round(len(latencies) / wall, 2) if wall else None,
+        "answers": n,
+        "answers_per_second": round(n / wall, 2) if wall else None,
+        # The rebuild's embedding takes a core for most of the run: the split says what it costs.
+        "p95_ms_during_rebuild": _round(percentile(during, 95)),
+        "p95_ms_without_rebuild": _round(percentile(outside, 95)),
+        "answers_during_rebuild": len(during),
+        "server_cpu_ms_per_answer": _per_answer(watch.cpu_seconds, n, 1000),
+        "client_cpu_ms_per_answer": _per_answer(result["client_cpu_seconds"], n, 1000),
+        "updates_per_answer": _per_answer(result["updates"], n),
+        "kb_per_answer": _per_answer(result["bytes"], n, 1 / 1024),
         "errors": len(errors),
         "error_examples": sorted(set(errors))[:3],
         "rss_start_mb": watch.start_mb,
@@ -220,51 +253,164 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
 
 
+class PageChat:
+    """One browser tab on the chat page, over the HTTP API the page itself uses.
+
+    The page's script sends the Ask tab's ``respond`` event to ``queue/join`` with the page's
+    current values and reads the session's server-sent events from ``queue/data`` until the
+    event completes; so does this, with the values a fresh page shows (from ``/config``). The
+    chat's history is carried from each completed answer, as the page carries it, and after
+    `CHAT_TURNS` answers the tab is closed and a new visitor (session) starts.
+    """
+
+    def __init__(self, http: Any, config: dict[str, Any]) -> None:
+        self.http = http
+        dep = next(d for d in config["dependencies"] if d.get("api_name") == "respond")
+        self.fn_index, self.trigger = dep["id"], dep["targets"][0][0]
+        props = {c["id"]: c.get("props", {}) for c in config["components"]}
+        self.fresh = [props[i].get("value") for i in dep["inputs"]]
+        ids = [props[i].get("elem_id") for i in dep["inputs"]]
+        self.question_at, self.province_at = ids.index("cg-question"), ids.index("cg-jurisdiction")
+        self.chat_at = dep["inputs"].index(dep["outputs"][0])  # the chatbot: output 0, an input
+        self._new_visitor()
+
+    def _new_visitor(self) -> None:
+        self.session, self.history, self.turns = uuid.uuid4().hex, [], 0
+
+    def ask(self, question: str, province: str | None) -> dict[str, int]:
+        """One answer; raises on any failure. Returns the updates and bytes it took."""
+        if self.turns >= CHAT_TURNS:
+            self._new_visitor()
+        data = list(self.fresh)
+        data[self.question_at], data[self.province_at] = question, province
+        data[self.chat_at] = self.history
+        join = self.http.post(
+            "gradio_api/queue/join",
+            json={
+                "data": data,
+                "event_data": None,
+                "fn_index": self.fn_index,
+                "trigger_id": self.trigger,
+                "session_hash": self.session,
+            },
+        )
+        join.raise_for_status()
+        event_id = join.json()["event_id"]
+        output, seen = self._read_events(event_id)
+        self.history, self.turns = output["data"][0], self.turns + 1
+        return seen
+
+    def _read_events(self, event_id: str) -> tuple[dict[str, Any], dict[str, int]]:
+        seen = {"updates": 0, "bytes": 0}
+        params = {"session_hash": self.session}
+        with self.http.stream("GET", "gradio_api/queue/data", params=params) as events:
+            events.raise_for_status()
+            for line in events.iter_lines():
+                if not line.startswith("data:"):
+                    continue
+                seen["bytes"] += len(line)
+                message = json.loads(line[5:])
+                if message.get("event_id") != event_id:
+                    continue
+                if message["msg"] == "process_generating":
+                    seen["updates"] += 1
+                elif message["msg"] == "process_completed":
+                    if not message.get("success"):
+                        raise RuntimeError(str(message.get("output"))[:200])
+                    return message["output"], seen
+        raise RuntimeError("the event stream ended before the answer")
+
+
+class ApiChat:
+    """A script calling ``/chat`` over ``/gradio_api/call/chat`` (what `gradio_client` wraps)."""
+
+    def __init__(self, http: Any, config: dict[str, Any]) -> None:
+        self.http = http
+
+    def ask(self, question: str, province: str | None) -> dict[str, int]:
+        data = [question, province, None, False, False, None, None]
+        call = self.http.post("gradio_api/call/chat", json={"data": data})
+        call.raise_for_status()
+        seen = {"updates": 0, "bytes": 0}
+        event = ""
+        with self.http.stream("GET", f"gradio_api/call/chat/{call.json()['event_id']}") as sse:
+            sse.raise_for_status()
+            for line in sse.iter_lines():
+                seen["bytes"] += len(line)
+                if line.startswith("event:"):
+                    event = line[6:].strip()
+                elif line.startswith("data:") and event == "complete":
+                    return seen
+                elif line.startswith("data:") and event == "error":
+                    raise RuntimeError(line[5:200])
+        raise RuntimeError("the event stream ended before the answer")
+
+
+ROUTES = {"page": PageChat, "api": ApiChat}
+ROUTE_NAMES = {
+    "page": "the Ask tab's respond event via queue/join + the session's event stream, "
+    f"{CHAT_TURNS} questions per visitor (session), history carried",
+    "api": "/gradio_api/call/chat and its event stream, one question per call",
+}
+
+
 def run_clients(job: dict[str, Any]) -> dict[str, Any]:
-    """The child's side: ``clients`` threads asking back to back, one gradio_client each."""
-    from gradio_client import Client
+    """The child's side: ``clients`` threads asking back to back, over plain HTTP (httpx).
+
+    One process and one thread per client, so the measuring costs little of the cores it
+    measures; each answer is timed from the request to its completed event.
+    """
+    import httpx
 
     questions, clients = job["questions"], job["clients"]
-    users = [Client(job["url"], verbose=False, analytics_enabled=False) for _ in range(clients)]
-    latencies: list[float] = []
+    config = httpx.get(job["url"] + "config", timeout=REQUEST_TIMEOUT).json()
+    records: list[tuple[float, bool]] = []  # (milliseconds, a rebuild was running)
     errors: list[str] = []
+    seen = {"updates": 0, "bytes": 0}
     lock = threading.Lock()
     started = time.perf_counter()
     min_end, max_end = started + job["seconds"], started + job["max_seconds"]
-    progress = Path(job["progress"])
+    progress, hold = Path(job["progress"]), Path(job["hold"])
 
     def finished() -> bool:
         now = time.perf_counter()
-        held = Path(job["hold"]).exists()
-        return now >= max_end or (now >= min_end and len(latencies) >= job["answers"] and not held)
+        held = hold.exists()
+        return now >= max_end or (now >= min_end and len(records) >= job["answers"] and not held)
 
     def user(n: int) -> None:
         i = n
-        while not finished():
-            q = questions[i % len(questions)]
-            code = UI_JURISDICTIONS[i % len(UI_JURISDICTIONS)]
-            i += clients
-            began = time.perf_counter()
-            try:
-                users[n].predict(q, code, None, False, False, api_name="/chat")
-            except Exception as exc:  # counted, not fatal: the figure is the error count
+        with httpx.Client(base_url=job["url"], timeout=REQUEST_TIMEOUT) as http:
+            chat = ROUTES[job["route"]](http, config)
+            while not finished():
+                q, code = questions[i % len(questions)], UI_JURISDICTIONS[i % len(UI_JURISDICTIONS)]
+                i += clients
+                began = time.perf_counter()
+                try:
+                    got = chat.ask(q, code)
+                except Exception as exc:  # counted, not fatal: the figure is the error count
+                    with lock:
+                        errors.append(f"{type(exc).__name__}: {str(exc)[:120]}")
+                    continue
                 with lock:
-                    errors.append(f"{type(exc).__name__}: {str(exc)[:120]}")
-                continue
-            with lock:
-                latencies.append((time.perf_counter() - began) * 1000)
-                if len(latencies) % 10 == 0:
-                    progress.write_text(str(len(latencies)))
+                    records.append(((time.perf_counter() - began) * 1000, hold.exists()))
+                    seen["updates"] += got["updates"]
+                    seen["bytes"] += got["bytes"]
+                    if len(records) % 10 == 0:
+                        progress.write_text(str(len(records)))
 
     threads = [threading.Thread(target=user, args=(n,), daemon=True) for n in range(clients)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     return {
-        "latencies_ms": latencies,
+        "latencies_ms": [ms for ms, _ in records],
+        "during_rebuild": [held for _, held in records],
         "errors": errors,
         "seconds": time.perf_counter() - started,
+        "client_cpu_seconds": usage.ru_utime + usage.ru_stime,
+        **seen,
     }
 
 
