@@ -1,10 +1,9 @@
 """The chat under load, for `corguide bench` and the load test: 16 owners asking at once.
 
 The app runs in this process (it is what is measured: latency, answers per second, memory and
-the server's CPU seconds per answer); the clients run in one child process (``python -m
-assistant.evaluation.bench_load``), one thread each over plain HTTP (httpx), so their own work
-neither holds this process's interpreter lock nor eats much of the two cores it measures
-(gradio_client in a process per few clients cost about as much CPU as the server did). They
+the server's CPU seconds per answer); the clients run in one child process
+(`assistant.evaluation.load_clients`), one thread each over plain HTTP, so their own work
+neither holds this process's interpreter lock nor eats much of the two cores it measures. They
 use the page's own API: the Ask tab's ``respond`` event through ``queue/join`` and the
 session's event stream (``route="page"``, what a browser sends), or ``/gradio_api/call/chat``
 (``route="api"``, what a script sends).
@@ -17,29 +16,23 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import shutil
 import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
+from assistant.evaluation.load_clients import ROUTE_NAMES
 from assistant.evaluation.metrics import percentile
 
-UI_JURISDICTIONS = ("AB", "BC", "SK", "MB", "ON", "NS", "YT", None)
 # Memory is sampled at these shares of the answers: start, after warm-up, ..., end.
 WARMUP_SHARE = 0.1
 MEMORY_POINTS = 10
 # The rebuild starts once this share of the answers is in, so it overlaps the busy middle.
 REBUILD_AT_SHARE = 0.3
-# A page visitor asks this many questions in one chat, then leaves (a new session comes).
-CHAT_TURNS = 3
-REQUEST_TIMEOUT = 120.0
 
 
 def _free_port() -> int:
@@ -184,12 +177,13 @@ def ui_load(
     }
     (work / "job.json").write_text(json.dumps(job))
     server = psutil.Process()
+    busy = round(os.getloadavg()[0], 1)  # the other work on the machine, as the run starts
     try:
         watch = _Watch(work / "progress", max(answers, 1), warmup_seconds, work / "hold")
         cpu_before = sum(server.cpu_times()[:2])
         with (work / "stderr").open("w") as stderr:  # a file: a full pipe would block it
             child = subprocess.Popen(
-                [sys.executable, "-m", "assistant.evaluation.bench_load", str(work / "job.json")],
+                [sys.executable, "-m", "assistant.evaluation.load_clients", str(work / "job.json")],
                 stdout=subprocess.DEVNULL,
                 stderr=stderr,
             )
@@ -207,7 +201,10 @@ def ui_load(
         result = json.loads(result_text)
     except ValueError:
         return {"p95_ms": None, "reason": f"the load clients failed: {err.strip()[-300:]}"}
-    return _summary(result, watch, clients) | {"route": ROUTE_NAMES[route]}
+    return _summary(result, watch, clients) | {
+        "route": ROUTE_NAMES[route],
+        "load_average_at_start": busy,
+    }
 
 
 def _per_answer(total: float, answers: int, scale: float = 1.0) -> float | None:
@@ -253,167 +250,40 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
 
 
-class PageChat:
-    """One browser tab on the chat page, over the HTTP API the page itself uses.
-
-    The page's script sends the Ask tab's ``respond`` event to ``queue/join`` with the page's
-    current values and reads the session's server-sent events from ``queue/data`` until the
-    event completes; so does this, with the values a fresh page shows (from ``/config``). The
-    chat's history is carried from each completed answer, as the page carries it, and after
-    `CHAT_TURNS` answers the tab is closed and a new visitor (session) starts.
-    """
-
-    def __init__(self, http: Any, config: dict[str, Any]) -> None:
-        self.http = http
-        dep = next(d for d in config["dependencies"] if d.get("api_name") == "respond")
-        self.fn_index, self.trigger = dep["id"], dep["targets"][0][0]
-        props = {c["id"]: c.get("props", {}) for c in config["components"]}
-        self.fresh = [props[i].get("value") for i in dep["inputs"]]
-        ids = [props[i].get("elem_id") for i in dep["inputs"]]
-        self.question_at, self.province_at = ids.index("cg-question"), ids.index("cg-jurisdiction")
-        self.chat_at = dep["inputs"].index(dep["outputs"][0])  # the chatbot: output 0, an input
-        self._new_visitor()
-
-    def _new_visitor(self) -> None:
-        self.session, self.history, self.turns = uuid.uuid4().hex, [], 0
-
-    def ask(self, question: str, province: str | None) -> dict[str, int]:
-        """One answer; raises on any failure. Returns the updates and bytes it took."""
-        if self.turns >= CHAT_TURNS:
-            self._new_visitor()
-        data = list(self.fresh)
-        data[self.question_at], data[self.province_at] = question, province
-        data[self.chat_at] = self.history
-        join = self.http.post(
-            "gradio_api/queue/join",
-            json={
-                "data": data,
-                "event_data": None,
-                "fn_index": self.fn_index,
-                "trigger_id": self.trigger,
-                "session_hash": self.session,
-            },
-        )
-        join.raise_for_status()
-        event_id = join.json()["event_id"]
-        output, seen = self._read_events(event_id)
-        self.history, self.turns = output["data"][0], self.turns + 1
-        return seen
-
-    def _read_events(self, event_id: str) -> tuple[dict[str, Any], dict[str, int]]:
-        seen = {"updates": 0, "bytes": 0}
-        params = {"session_hash": self.session}
-        with self.http.stream("GET", "gradio_api/queue/data", params=params) as events:
-            events.raise_for_status()
-            for line in events.iter_lines():
-                if not line.startswith("data:"):
-                    continue
-                seen["bytes"] += len(line)
-                message = json.loads(line[5:])
-                if message.get("event_id") != event_id:
-                    continue
-                if message["msg"] == "process_generating":
-                    seen["updates"] += 1
-                elif message["msg"] == "process_completed":
-                    if not message.get("success"):
-                        raise RuntimeError(str(message.get("output"))[:200])
-                    return message["output"], seen
-        raise RuntimeError("the event stream ended before the answer")
-
-
-class ApiChat:
-    """A script calling ``/chat`` over ``/gradio_api/call/chat`` (what `gradio_client` wraps)."""
-
-    def __init__(self, http: Any, config: dict[str, Any]) -> None:
-        self.http = http
-
-    def ask(self, question: str, province: str | None) -> dict[str, int]:
-        data = [question, province, None, False, False, None, None]
-        call = self.http.post("gradio_api/call/chat", json={"data": data})
-        call.raise_for_status()
-        seen = {"updates": 0, "bytes": 0}
-        event = ""
-        with self.http.stream("GET", f"gradio_api/call/chat/{call.json()['event_id']}") as sse:
-            sse.raise_for_status()
-            for line in sse.iter_lines():
-                seen["bytes"] += len(line)
-                if line.startswith("event:"):
-                    event = line[6:].strip()
-                elif line.startswith("data:") and event == "complete":
-                    return seen
-                elif line.startswith("data:") and event == "error":
-                    raise RuntimeError(line[5:200])
-        raise RuntimeError("the event stream ended before the answer")
-
-
-ROUTES = {"page": PageChat, "api": ApiChat}
-ROUTE_NAMES = {
-    "page": "the Ask tab's respond event via queue/join + the session's event stream, "
-    f"{CHAT_TURNS} questions per visitor (session), history carried",
-    "api": "/gradio_api/call/chat and its event stream, one question per call",
-}
-
-
-def run_clients(job: dict[str, Any]) -> dict[str, Any]:
-    """The child's side: ``clients`` threads asking back to back, over plain HTTP (httpx).
-
-    One process and one thread per client, so the measuring costs little of the cores it
-    measures; each answer is timed from the request to its completed event.
-    """
-    import httpx
-
-    questions, clients = job["questions"], job["clients"]
-    config = httpx.get(job["url"] + "config", timeout=REQUEST_TIMEOUT).json()
-    records: list[tuple[float, bool]] = []  # (milliseconds, a rebuild was running)
-    errors: list[str] = []
-    seen = {"updates": 0, "bytes": 0}
-    lock = threading.Lock()
-    started = time.perf_counter()
-    min_end, max_end = started + job["seconds"], started + job["max_seconds"]
-    progress, hold = Path(job["progress"]), Path(job["hold"])
-
-    def finished() -> bool:
-        now = time.perf_counter()
-        held = hold.exists()
-        return now >= max_end or (now >= min_end and len(records) >= job["answers"] and not held)
-
-    def user(n: int) -> None:
-        i = n
-        with httpx.Client(base_url=job["url"], timeout=REQUEST_TIMEOUT) as http:
-            chat = ROUTES[job["route"]](http, config)
-            while not finished():
-                q, code = questions[i % len(questions)], UI_JURISDICTIONS[i % len(UI_JURISDICTIONS)]
-                i += clients
-                began = time.perf_counter()
-                try:
-                    got = chat.ask(q, code)
-                except Exception as exc:  # counted, not fatal: the figure is the error count
-                    with lock:
-                        errors.append(f"{type(exc).__name__}: {str(exc)[:120]}")
-                    continue
-                with lock:
-                    records.append(((time.perf_counter() - began) * 1000, hold.exists()))
-                    seen["updates"] += got["updates"]
-                    seen["bytes"] += got["bytes"]
-                    if len(records) % 10 == 0:
-                        progress.write_text(str(len(records)))
-
-    threads = [threading.Thread(target=user, args=(n,), daemon=True) for n in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return {
-        "latencies_ms": [ms for ms, _ in records],
-        "during_rebuild": [held for _, held in records],
-        "errors": errors,
-        "seconds": time.perf_counter() - started,
-        "client_cpu_seconds": usage.ru_utime + usage.ru_stime,
-        **seen,
-    }
-
-
-if __name__ == "__main__":  # the child process started by `ui_load`
-    _job = json.loads(Path(sys.argv[1]).read_text())
-    Path(_job["result"]).write_text(json.dumps(run_clients(_job)))
+def ui_rows(f: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """The chat's rows of the README's Performance table, from bench.json's figures."""
+    ui, r = f["ui_load"], f["ratios"]
+    if ui.get("p95_ms") is None:
+        return [("Chat under concurrent clients", "not measured", str(ui.get("reason")))]
+    rebuild = ui.get("rebuild") or {}
+    when = f" ({ui['date']}, `{ui['command']}`)" if ui.get("date") else ""
+    warm = (ui.get("warm_answer") or f["warm"]["answer"])["p50_ms"]
+    cpu = ui.get("server_cpu_ms_per_answer")
+    return [
+        (
+            f"Chat, {ui['clients']} clients on loopback{when}: p50 / p95 ({ui['answers']} "
+            f"answers in {ui['seconds']} s)",
+            f"{ui['p50_ms']} / {ui['p95_ms']} ms, {ui['answers_per_second']} answers/s, "
+            f"{ui['errors']} errors",
+            f"p95 {r['chat_p95_vs_queue_floor']}x the queue floor ({r['chat_queue_floor_ms']} ms:"
+            f" warm p50 x {ui['clients']} / {f['machine']['cores']} cores)",
+        ),
+        (
+            "Chat p95 while the rebuild ran / otherwise",
+            f"{ui.get('p95_ms_during_rebuild')} / {ui.get('p95_ms_without_rebuild')} ms",
+            f"{ui.get('answers_during_rebuild')} answers while `corguide ingest --rebuild` "
+            "took a core",
+        ),
+        (
+            "Chat server CPU per answer (the clients' process)",
+            f"{cpu} ms ({ui.get('client_cpu_ms_per_answer')} ms), "
+            f"{ui.get('updates_per_answer')} updates per answer",
+            f"{round(cpu / warm, 2) if cpu and warm else None}x the warm answer p50 ({warm} ms)",
+        ),
+        (
+            "Chat server memory: start / after warm-up / end",
+            f"{ui['rss_start_mb']} / {ui['rss_after_warmup_mb']} / {ui['rss_end_mb']} MB",
+            f"{ui['rss_growth_after_warmup_mb']:+} MB after warm-up; a `corguide ingest "
+            f"--rebuild` ran meanwhile ({rebuild.get('seconds')} s, ok: {rebuild.get('ok')})",
+        ),
+    ]
