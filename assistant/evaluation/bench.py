@@ -9,8 +9,9 @@ Figures (all written to ``bench/bench.json``):
   embedding throughput on the same texts; then the no-change re-ingest time;
 - peak memory (resident set) of the cold-start ``corguide ask`` process and of this process
   (ingest, the assistant and the UI under load);
-- the chat UI under 16 concurrent ``gradio_client`` clients for a bounded time (loopback only):
-  p50/p95 per answer and the error count; null with a reason when the UI cannot run.
+- the chat UI under 16 concurrent clients on the page's own HTTP API (loopback only): p50/p95
+  per answer, server CPU per answer and the error count; null with a reason when the UI cannot
+  run. ``corguide bench --only ui`` runs this part alone (`run_ui_bench`).
 
 The machine is recorded with the figures: they mean nothing without it.
 """
