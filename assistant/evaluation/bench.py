@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import InputError
-from assistant.evaluation.bench_load import ui_load, ui_rows
+from assistant.evaluation.bench_load import chat_note, ui_load, ui_rows
 from assistant.evaluation.metrics import percentile
 from assistant.index.sentence_vectors import load_store, store_path
 from assistant.settings import PROJECT_ROOT, Settings, get_settings
@@ -379,9 +379,8 @@ def run_ui_bench(
     readme: Path | None = PROJECT_ROOT / "README.md",
     log: Callable[[str], None] = print,
 ) -> dict[str, Any]:
-    """``corguide bench --only ui``: the chat load run alone (with the rebuild midway) and its
-    floor, the warm answer, timed in the same run, on a copy of the current index. The other
-    figures in ``out`` stay as the last full run wrote them; the chat's row says its own date.
+    """``corguide bench --only ui``: the chat load run alone (a rebuild midway) and its floor,
+    the warm answer, in one run on a copy of the index; the rest of ``out`` stays as it was.
 
     Raises:
         InputError: no index yet, or no full bench run in ``out`` to add the chat run to.
@@ -398,8 +397,7 @@ def run_ui_bench(
         shutil.copytree(base.data_dir, data, ignore=shutil.ignore_patterns("gradio", "feed*"))
         if not (data / "chroma").is_dir():
             shutil.copytree(base.chroma_dir, data / "chroma")
-        settings = base.model_copy(update={"data_dir": data, "chroma_path": None})
-        assistant = Assistant.load(settings)
+        assistant = Assistant.load(base.model_copy(update={"data_dir": data, "chroma_path": None}))
         log(f"warm latency over {questions} questions (the chat's floor) ...")
         warm = warm_latency(assistant, bench_questions(questions))
         log(f"chat load: {clients} clients, {answers} answers, a rebuild midway ...")
@@ -484,15 +482,6 @@ def _row_ingest(f: dict[str, Any]) -> list[tuple[str, str, str]]:
     ]
 
 
-def _chat_note(ui: dict[str, Any]) -> str:
-    if not ui.get("route"):
-        return ""
-    return (
-        f" Chat clients: {ui['route']}; load average {ui.get('load_average_at_start')} "
-        "as the chat run started."
-    )
-
-
 def markdown_table(f: dict[str, Any]) -> str:
     """The README's Performance table, from bench.json's figures."""
     m = f["machine"]
@@ -505,6 +494,6 @@ def markdown_table(f: dict[str, Any]) -> str:
         f"Measured {f['date']} with `{f.get('command', 'corguide bench')}` on {m['cpu']} "
         f"({m['cores']} cores, {m['ram_gb']} GB RAM), {m['os']}, Python {m['python']}, "
         f"onnxruntime {m.get('onnxruntime')}. Chat questions: {f.get('question_mix')}."
-        + _chat_note(f["ui_load"]),
+        + chat_note(f["ui_load"]),
     ]
     return "\n".join(lines)

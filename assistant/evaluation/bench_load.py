@@ -287,3 +287,13 @@ def ui_rows(f: dict[str, Any]) -> list[tuple[str, str, str]]:
             f"--rebuild` ran meanwhile ({rebuild.get('seconds')} s, ok: {rebuild.get('ok')})",
         ),
     ]
+
+
+def chat_note(ui: dict[str, Any]) -> str:
+    """The chat run's clients and how busy the machine was, for the table's footnote."""
+    if not ui.get("route"):
+        return ""
+    return (
+        f" Chat clients: {ui['route']}; load average {ui.get('load_average_at_start')} "
+        "as the chat run started."
+    )
