@@ -1,7 +1,7 @@
 """Load: 16 chat clients asking at once for 60 seconds, on loopback, against the real app.
 
 It runs the same measurement as `corguide bench` (``assistant.evaluation.bench.ui_load``: the app
-built by ``build_app`` around the session's assistant, 16 ``gradio_client`` users each asking
+built by ``build_app`` around the session's assistant, 16 page clients over HTTP each asking
 eval questions back to back) and writes the figures to ``test-output/load.json``. It asserts
 no errors and bounded memory growth after warm-up; latency is recorded, not asserted (the
 machine may be shared). A second test shows the bound on server memory: sessions capped and

@@ -104,6 +104,8 @@ def ask(page, question: str) -> None:
 
 def test_question_answer_and_sources_in_a_real_browser(page, settings):
     page, outside = page
+    # No decision yet: the empty eligibility card takes no room (the page's CSS hides it).
+    assert not page.locator("#cg-eligibility").is_visible()
     ask(page, QUESTION)
     # The sources panel fills when the final answer arrives.
     first_source = page.locator("#cg-sources .cg-source").first

@@ -21,6 +21,11 @@ from assistant.tools.registry import PUBLIC, ToolSpec, run_tool
 from ui import render
 from ui.panel import merge_panel
 
+# The queue's group for every event that answers a question (the chat tab's send and Enter,
+# and /chat): Gradio otherwise gives each event its own limit, so the three together ran up to
+# three times the answers at once that the two cores can serve (issue 17).
+ANSWER_GROUP = "answer"
+
 
 def _whole(value: Any) -> Any:
     """A float from a number box that is a whole number becomes an int (the tools want ints)."""
@@ -147,7 +152,7 @@ def register(desk: VoteDesk, get_assistant: Callable[[], Any]) -> None:
             raise user_error(exc) from None
         return record.model_dump(mode="json")
 
-    gr.api(chat_api, api_name="chat")
+    gr.api(chat_api, api_name="chat", concurrency_id=ANSWER_GROUP)
     gr.api(vote_api, api_name="vote")
     for spec in PUBLIC.values():
         gr.api(tool_endpoint(spec), api_name=spec.name)

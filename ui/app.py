@@ -10,7 +10,8 @@ Safe by default:
   ``"alice:pw1,bob:pw2"``; a password may contain ``:`` but not ``,``). Set it whenever the
   page is reachable by others; without it a warning is printed for a non-loopback host.
 - Questions longer than ``CORGUIDE_MAX_QUESTION_CHARS`` (2,000 by default) get a clear message.
-- A queue answers one question per core at once (at least 2) and holds up to 64 waiting.
+- A queue answers one question per core at once (at least 2), over the chat's Enter, Send and
+  ``/chat`` together, and holds up to 64 waiting; each answer is one update to the page.
 - What users type is shown as text, never rendered as HTML.
 
 Thumbs up/down on an answer appends a line to ``<data_dir>/feedback.jsonl`` (question, answer,
@@ -86,6 +87,13 @@ __all__ = ["build_app", "launch", "launch_options", "merge_panel", "panel_values
 QUEUE_CONCURRENCY = max(2, os.cpu_count() or 1)
 QUEUE_MAX_SIZE = 64
 AUTH_ENV = "CORGUIDE_AUTH"
+# Gradio's queue keeps a record of the last events (for its wait estimates) and by default
+# rebuilds a pandas summary of all of them after every event, in a worker thread: with 16
+# clients that grew to the largest server cost after the answers themselves (issue 17). Every
+# 50 events over the last 1,000 still keeps the estimates current. Read when the queue is made.
+QUEUE_ANALYTICS = {"GRADIO_ANALYTICS_CACHE_FREQUENCY": "50", "GRADIO_ANALYTICS_MAX_EVENTS": "1000"}
+for _name, _value in QUEUE_ANALYTICS.items():
+    os.environ.setdefault(_name, _value)
 
 CSS = """
 .gradio-container { max-width: 1440px !important; margin: 0 auto !important; }
@@ -121,6 +129,7 @@ CSS = """
 .cg-more { margin-top: 6px; font-size: .88rem; }
 .cg-more summary { cursor: pointer; font-weight: 600; }
 #cg-right { gap: 12px; }
+#cg-eligibility:not(:has(.cg-card)) { display: none !important; }
 #cg-s-out td, #cg-s-out th, #cg-d-out td, #cg-d-out th { word-break: normal !important;
   overflow-wrap: normal !important; }
 #cg-side { background: var(--background-fill-secondary); border-radius: 12px; padding: 12px; }

@@ -1,4 +1,4 @@
-"""The Ask tab: the streaming, cited chat, its sources column and the thumbs up or down.
+"""The Ask tab: the cited chat, its sources column and the thumbs up or down.
 
 Built inside the page's ``gr.Tabs`` by ``ui.app``. The chat reads and writes the side panel
 (``ui.panel``): each answer's state shows there, and a change there reaches the next answer.
@@ -18,7 +18,7 @@ from assistant.dialogue.understand import understood_line
 from assistant.errors import CorguideError, InputError
 from assistant.knowledge.jurisdictions import NAMES
 from ui import render
-from ui.api import client_address, vote_copy
+from ui.api import ANSWER_GROUP, client_address, vote_copy
 from ui.panel import Panel, merge_panel, panel_values
 
 log = logging.getLogger("corguide.ui")
@@ -85,7 +85,7 @@ class ChatTab:
                 )
             gr.Examples(examples=EXAMPLES, inputs=[self.box], label="Try asking")
         with gr.Column(scale=2, min_width=300, elem_id="cg-right"):
-            self.eligibility = gr.HTML("", visible=False, elem_id="cg-eligibility")
+            self.eligibility = gr.HTML("", elem_id="cg-eligibility")
             self.sources = gr.HTML(render.EMPTY_SOURCES, elem_id="cg-sources")
 
     def _wire(self) -> None:
@@ -107,7 +107,11 @@ class ChatTab:
                 inputs,
                 outputs,
                 api_visibility="undocumented",
-                show_progress="hidden",
+                # The answer comes in one update: a small timer on the chat says it is coming
+                # (drawn by the page from the queue's own messages, no extra update).
+                show_progress="minimal",
+                show_progress_on=[self.chatbot],
+                concurrency_id=ANSWER_GROUP,  # one limit over every answering event
             )
         cleared = [
             self.chatbot,
@@ -142,7 +146,8 @@ class ChatTab:
 
     def _said(self, history: list[dict[str, Any]], message: str) -> dict[Any, Any]:
         history[-1] = {"role": "assistant", "content": render.error_markdown(message)}
-        return {self.chatbot: history}
+        # The chat and the box only: the rest keeps the last answer's (a rare path).
+        return {self.chatbot: history, self.box: ""}
 
     def respond(
         self,
@@ -157,22 +162,22 @@ class ChatTab:
         industry: str | None = None,
         premium: str | None = None,
     ) -> Iterator[dict[Any, Any]]:
+        """The question and its answer, in one update once the answer is ready.
+
+        The default composer answers in about 10 ms, already guarded, so streaming it piece by
+        piece only repeated the work: each update re-sent the chat, and each output left out
+        of an update costs Gradio a new component (issue 17). A generator still, with one
+        step: the page's event and the handler's callers see the same shape as before.
+        """
         history = list(history or [])
         text = message if isinstance(message, str) else ""
         history.append({"role": "user", "content": render.user_markdown(text)})
         history.append({"role": "assistant", "content": "…"})
-        yield {self.chatbot: history, self.box: ""}
-        final: Answer | None = None
         try:
             conversation = merge_panel(
                 state, jurisdiction, workers, subcontractors, public_contracts, industry, premium
             )
-            for piece in self.get_assistant().stream(text, conversation):
-                if isinstance(piece, Answer):
-                    final = piece
-                else:
-                    history[-1] = {"role": "assistant", "content": render.answer_markdown(piece)}
-                    yield {self.chatbot: history}
+            final = self.get_assistant().ask(text, conversation)
         except CorguideError as exc:
             yield self._said(history, str(exc))
             return
@@ -180,22 +185,24 @@ class ChatTab:
             log.exception("answering failed")
             yield self._said(history, APOLOGY)
             return
-        if final is not None:
-            yield self._answered(history, dict(answers or {}), final)
+        yield self._answered(history, dict(answers or {}), final)
 
     def _answered(
         self, history: list[dict[str, Any]], answers: dict[str, Any], final: Answer
     ) -> dict[Any, Any]:
+        """A value for every output: Gradio rebuilds a component for each one left out."""
         history[-1] = {"role": "assistant", "content": render.chat_message(final)}
         # The session keeps only the id: the answer itself is in the desk's bounded log.
         answers[str(len(history) - 1)] = self.desk.issue(vote_copy(final))
         # The panel and the chat read the same state: the answer's (cleared by "start over").
         new_state = final.state
-        card = render.eligibility_card(render.eligibility_from_answer(final))
         return {
             self.chatbot: history,
+            self.box: "",
             self.sources: render.sources_html(final.citations),
-            self.eligibility: gr.update(value=card, visible=bool(card)),
+            # Empty when the answer has no decision; the page's CSS hides an empty card (a
+            # gr.update(visible=...) would rebuild the component on every answer).
+            self.eligibility: render.eligibility_card(render.eligibility_from_answer(final)),
             self.conv_state: new_state.model_dump(mode="json"),
             self.answer_log: answers,
             self.panel.understood: render.understood_html(new_state.understood, len(history) // 2),
@@ -233,4 +240,4 @@ class ChatTab:
         gr.Info("Thanks: your vote was saved.")
 
     def new_chat(self) -> tuple[Any, ...]:
-        return ([], {}, {}, render.EMPTY_SOURCES, gr.update(value="", visible=False), "")
+        return ([], {}, {}, render.EMPTY_SOURCES, "", "")

@@ -9,8 +9,9 @@ Figures (all written to ``bench/bench.json``):
   embedding throughput on the same texts; then the no-change re-ingest time;
 - peak memory (resident set) of the cold-start ``corguide ask`` process and of this process
   (ingest, the assistant and the UI under load);
-- the chat UI under 16 concurrent ``gradio_client`` clients for a bounded time (loopback only):
-  p50/p95 per answer and the error count; null with a reason when the UI cannot run.
+- the chat UI under 16 concurrent clients on the page's own HTTP API (loopback only): p50/p95
+  per answer, server CPU per answer and the error count; null with a reason when the UI cannot
+  run. ``corguide bench --only ui`` runs this part alone (`run_ui_bench`).
 
 The machine is recorded with the figures: they mean nothing without it.
 """
@@ -33,12 +34,13 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from assistant.evaluation.bench_load import ui_load
+from assistant.errors import InputError
+from assistant.evaluation.bench_load import chat_note, ui_load, ui_rows
 from assistant.evaluation.metrics import percentile
 from assistant.index.sentence_vectors import load_store, store_path
 from assistant.settings import PROJECT_ROOT, Settings, get_settings
 
-__all__ = ["bench_questions", "machine", "run_bench", "ui_load"]
+__all__ = ["bench_questions", "machine", "run_bench", "run_ui_bench", "ui_load"]
 
 COLD_QUESTION = "I have 8 workers in Alberta. Which program fits me?"
 # New processes timed per figure (the median is reported): one run on a shared machine is noise.
@@ -292,10 +294,12 @@ def ratios(f: dict[str, Any]) -> dict[str, float | None]:
     def over(a: float | None, b: float | None) -> float | None:
         return round(a / b, 2) if a is not None and b else None
 
-    # 16 answers at once on N cores cannot finish sooner than 16 / N warm answers in a row.
+    # 16 answers at once on N cores cannot finish sooner than 16 / N warm answers in a row
+    # (the warm answer timed with the chat run when `--only ui` ran it alone).
+    warm_p50 = (ui.get("warm_answer") or warm["answer"])["p50_ms"]
     ui_floor = (
-        warm["answer"]["p50_ms"] * ui["clients"] / (f["machine"]["cores"] or 1)
-        if ui.get("clients") and warm["answer"]["p50_ms"]
+        warm_p50 * ui["clients"] / (f["machine"]["cores"] or 1)
+        if ui.get("clients") and warm_p50
         else None
     )
     return {
@@ -359,6 +363,54 @@ def run_bench(
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+    if readme is not None and readme.is_file():
+        write_readme_table(readme, markdown_table(figures))
+    return figures
+
+
+def run_ui_bench(
+    out: Path,
+    *,
+    questions: int = 200,
+    load_seconds: float = 60.0,
+    clients: int = 16,
+    answers: int = LOAD_ANSWERS,
+    readme: Path | None = PROJECT_ROOT / "README.md",
+    log: Callable[[str], None] = print,
+) -> dict[str, Any]:
+    """``corguide bench --only ui``: the chat load run alone (a rebuild midway) and its floor,
+    the warm answer, in one run on a copy of the index; the rest of ``out`` stays as it was.
+
+    Raises:
+        InputError: no index yet, or no full bench run in ``out`` to add the chat run to.
+    """
+    from assistant.answering.chain import Assistant
+
+    base = get_settings()
+    previous = json.loads(out.read_text(encoding="utf-8")) if out.is_file() else {}
+    if "cold_start" not in previous or not base.chroma_dir.is_dir():
+        raise InputError(f"run `corguide ingest` and a full `corguide bench` first ({out})")
+    tmp = Path(tempfile.mkdtemp(prefix="corguide-bench-ui-"))
+    try:
+        data = tmp / "data"  # the rebuild midway must not touch the user's own index
+        shutil.copytree(base.data_dir, data, ignore=shutil.ignore_patterns("gradio", "feed*"))
+        if not (data / "chroma").is_dir():
+            shutil.copytree(base.chroma_dir, data / "chroma")
+        assistant = Assistant.load(base.model_copy(update={"data_dir": data, "chroma_path": None}))
+        log(f"warm latency over {questions} questions (the chat's floor) ...")
+        warm = warm_latency(assistant, bench_questions(questions))
+        log(f"chat load: {clients} clients, {answers} answers, a rebuild midway ...")
+        mix = bench_questions(len(eval_pool()))
+        ui = ui_load(
+            assistant, mix, clients=clients, seconds=load_seconds, answers=answers, rebuild=True
+        )
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    date = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    ui |= {"date": date, "command": "corguide bench --only ui", "warm_answer": warm["answer"]}
+    figures = previous | {"ui_load": ui, "machine": machine()}
+    figures["ratios"] = ratios(figures)
     out.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
     if readme is not None and readme.is_file():
         write_readme_table(readme, markdown_table(figures))
@@ -430,33 +482,10 @@ def _row_ingest(f: dict[str, Any]) -> list[tuple[str, str, str]]:
     ]
 
 
-def _row_ui(f: dict[str, Any]) -> list[tuple[str, str, str]]:
-    ui, r = f["ui_load"], f["ratios"]
-    if ui.get("p95_ms") is None:
-        return [("Chat under concurrent clients", "not measured", str(ui.get("reason")))]
-    rebuild = ui.get("rebuild") or {}
-    return [
-        (
-            f"Chat, {ui['clients']} clients on loopback: p50 / p95 ({ui['answers']} answers "
-            f"in {ui['seconds']} s)",
-            f"{ui['p50_ms']} / {ui['p95_ms']} ms, {ui['answers_per_second']} answers/s, "
-            f"{ui['errors']} errors",
-            f"p95 {r['chat_p95_vs_queue_floor']}x the queue floor ({r['chat_queue_floor_ms']} ms:"
-            f" warm p50 x {ui['clients']} / {f['machine']['cores']} cores)",
-        ),
-        (
-            "Chat server memory: start / after warm-up / end",
-            f"{ui['rss_start_mb']} / {ui['rss_after_warmup_mb']} / {ui['rss_end_mb']} MB",
-            f"{ui['rss_growth_after_warmup_mb']:+} MB after warm-up; a `corguide ingest "
-            f"--rebuild` ran meanwhile ({rebuild.get('seconds')} s, ok: {rebuild.get('ok')})",
-        ),
-    ]
-
-
 def markdown_table(f: dict[str, Any]) -> str:
     """The README's Performance table, from bench.json's figures."""
     m = f["machine"]
-    rows = [*_row_cold(f), *_row_warm(f), *_row_ingest(f), *_row_ui(f)]
+    rows = [*_row_cold(f), *_row_warm(f), *_row_ingest(f), *ui_rows(f)]
     lines = [
         "| measure | value | against its floor (same run) |",
         "|---|---|---|",
@@ -464,6 +493,7 @@ def markdown_table(f: dict[str, Any]) -> str:
         "",
         f"Measured {f['date']} with `{f.get('command', 'corguide bench')}` on {m['cpu']} "
         f"({m['cores']} cores, {m['ram_gb']} GB RAM), {m['os']}, Python {m['python']}, "
-        f"onnxruntime {m.get('onnxruntime')}. Chat questions: {f.get('question_mix')}.",
+        f"onnxruntime {m.get('onnxruntime')}. Chat questions: {f.get('question_mix')}."
+        + chat_note(f["ui_load"]),
     ]
     return "\n".join(lines)

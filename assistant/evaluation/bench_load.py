@@ -1,9 +1,12 @@
 """The chat under load, for `corguide bench` and the load test: 16 owners asking at once.
 
-The app runs in this process (it is what is measured: latency, answers per second, memory);
-the clients run in a child process (``python -m assistant.evaluation.bench_load``), so their own
-work does not hold this process's interpreter lock and inflate the server's figures. Both
-still share the machine's cores, as a real deployment's reverse proxy would.
+The app runs in this process (it is what is measured: latency, answers per second, memory and
+the server's CPU seconds per answer); the clients run in one child process
+(`assistant.evaluation.load_clients`), one thread each over plain HTTP, so their own work
+neither holds this process's interpreter lock nor eats much of the two cores it measures. They
+use the page's own API: the Ask tab's ``respond`` event through ``queue/join`` and the
+session's event stream (``route="page"``, what a browser sends), or ``/gradio_api/call/chat``
+(``route="api"``, what a script sends).
 
 Optionally a ``corguide ingest --rebuild`` runs in another process partway through: the chat
 must keep answering while the index is swapped, and its memory must level off (issue 18).
@@ -18,14 +21,13 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
+from assistant.evaluation.load_clients import ROUTE_NAMES
 from assistant.evaluation.metrics import percentile
 
-UI_JURISDICTIONS = ("AB", "BC", "SK", "MB", "ON", "NS", "YT", None)
 # Memory is sampled at these shares of the answers: start, after warm-up, ..., end.
 WARMUP_SHARE = 0.1
 MEMORY_POINTS = 10
@@ -79,6 +81,7 @@ class _Watch:
         self._next_point = 1
         self._started = time.perf_counter()
         self._rebuild_started = 0.0
+        self.cpu_seconds = 0.0  # this process's, over the clients' run (set by ui_load)
 
     def step(self, rebuild_dir: Path | None) -> None:
         done = _progress_count(self.progress)
@@ -131,17 +134,22 @@ def ui_load(
     answers: int = 0,
     rebuild: bool = False,
     warmup_seconds: float = 10.0,
+    route: str = "page",
 ) -> dict[str, Any]:
-    """``clients`` concurrent gradio_client users on loopback, for at least ``seconds`` and
-    until ``answers`` answers are in (whichever is later; capped at 20 times ``seconds``).
+    """``clients`` concurrent chat users on loopback, for at least ``seconds`` and until
+    ``answers`` answers are in (whichever is later; capped at 20 times ``seconds``).
 
-    Memory (this process's resident set, which serves the app) is recorded at the start, after
-    warm-up and at every tenth of the run. With ``rebuild``, ``corguide ingest --rebuild``
-    runs in another process on the same data dir once 30% of the answers are in, and the
-    clients keep asking until it has swapped the new index in.
+    ``route`` is ``"page"`` (the chat page's own event, as a browser sends it) or ``"api"``
+    (``/chat``). Memory (this process's resident set, which serves the app) is recorded at the
+    start, after warm-up and at every tenth of the run; CPU seconds of this process and of the
+    clients' process are divided by the answers. With ``rebuild``, ``corguide ingest
+    --rebuild`` runs in another process on the same data dir once 30% of the answers are in,
+    and the clients keep asking until it has swapped the new index in.
     """
+    import psutil
+
     try:
-        import gradio_client  # noqa: F401  (the child needs it; fail here with a reason)
+        import httpx  # noqa: F401  (the child needs it; fail here with a reason)
 
         from ui.app import build_app, launch_options
     except ImportError as exc:
@@ -153,6 +161,7 @@ def ui_load(
     work = Path(tempfile.mkdtemp(prefix="corguide-load-"))
     job = {
         "url": f"http://127.0.0.1:{port}/",
+        "route": route,
         "questions": questions,
         "clients": clients,
         "seconds": seconds,
@@ -167,17 +176,21 @@ def ui_load(
         "result": str(work / "result.json"),
     }
     (work / "job.json").write_text(json.dumps(job))
+    server = psutil.Process()
+    busy = round(os.getloadavg()[0], 1)  # the other work on the machine, as the run starts
     try:
         watch = _Watch(work / "progress", max(answers, 1), warmup_seconds, work / "hold")
+        cpu_before = sum(server.cpu_times()[:2])
         with (work / "stderr").open("w") as stderr:  # a file: a full pipe would block it
             child = subprocess.Popen(
-                [sys.executable, "-m", "assistant.evaluation.bench_load", str(work / "job.json")],
+                [sys.executable, "-m", "assistant.evaluation.load_clients", str(work / "job.json")],
                 stdout=subprocess.DEVNULL,
                 stderr=stderr,
             )
             while child.poll() is None:
                 time.sleep(0.25)
                 watch.step(assistant.settings.data_dir if rebuild else None)
+        watch.cpu_seconds = sum(server.cpu_times()[:2]) - cpu_before
         watch.finish()
         err = (work / "stderr").read_text(errors="replace")
         result_text = (work / "result.json").read_text() if (work / "result.json").exists() else ""
@@ -188,22 +201,39 @@ def ui_load(
         result = json.loads(result_text)
     except ValueError:
         return {"p95_ms": None, "reason": f"the load clients failed: {err.strip()[-300:]}"}
-    return _summary(result, watch, clients)
+    return _summary(result, watch, clients) | {
+        "route": ROUTE_NAMES[route],
+        "load_average_at_start": busy,
+    }
+
+
+def _per_answer(total: float, answers: int, scale: float = 1.0) -> float | None:
+    return round(total * scale / answers, 2) if answers else None
 
 
 def _summary(result: dict[str, Any], watch: _Watch, clients: int) -> dict[str, Any]:
-    """The load run's figures: latency, throughput, errors, memory and the rebuild."""
+    """The load run's figures: latency, throughput, CPU, errors, memory and the rebuild."""
     latencies, errors = result["latencies_ms"], result["errors"]
-    wall = result["seconds"]
+    during = [ms for ms, held in zip(latencies, result["during_rebuild"], strict=True) if held]
+    outside = [ms for ms, held in zip(latencies, result["during_rebuild"], strict=True) if not held]
+    wall, n = result["seconds"], len(latencies)
     base = watch.warm_mb if watch.warm_mb is not None else watch.start_mb
     return {
         "p50_ms": _round(percentile(latencies, 50)),
         "p95_ms": _round(percentile(latencies, 95)),
-        "n": len(latencies),
+        "n": n,
         "clients": clients,
         "seconds": round(wall, 1),
-        "answers": len(latencies),
-        "answers_per_second": round(len(latencies) / wall, 2) if wall else None,
+        "answers": n,
+        "answers_per_second": round(n / wall, 2) if wall else None,
+        # The rebuild's embedding takes a core for most of the run: the split says what it costs.
+        "p95_ms_during_rebuild": _round(percentile(during, 95)),
+        "p95_ms_without_rebuild": _round(percentile(outside, 95)),
+        "answers_during_rebuild": len(during),
+        "server_cpu_ms_per_answer": _per_answer(watch.cpu_seconds, n, 1000),
+        "client_cpu_ms_per_answer": _per_answer(result["client_cpu_seconds"], n, 1000),
+        "updates_per_answer": _per_answer(result["updates"], n),
+        "kb_per_answer": _per_answer(result["bytes"], n, 1 / 1024),
         "errors": len(errors),
         "error_examples": sorted(set(errors))[:3],
         "rss_start_mb": watch.start_mb,
@@ -220,54 +250,50 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
 
 
-def run_clients(job: dict[str, Any]) -> dict[str, Any]:
-    """The child's side: ``clients`` threads asking back to back, one gradio_client each."""
-    from gradio_client import Client
-
-    questions, clients = job["questions"], job["clients"]
-    users = [Client(job["url"], verbose=False, analytics_enabled=False) for _ in range(clients)]
-    latencies: list[float] = []
-    errors: list[str] = []
-    lock = threading.Lock()
-    started = time.perf_counter()
-    min_end, max_end = started + job["seconds"], started + job["max_seconds"]
-    progress = Path(job["progress"])
-
-    def finished() -> bool:
-        now = time.perf_counter()
-        held = Path(job["hold"]).exists()
-        return now >= max_end or (now >= min_end and len(latencies) >= job["answers"] and not held)
-
-    def user(n: int) -> None:
-        i = n
-        while not finished():
-            q = questions[i % len(questions)]
-            code = UI_JURISDICTIONS[i % len(UI_JURISDICTIONS)]
-            i += clients
-            began = time.perf_counter()
-            try:
-                users[n].predict(q, code, None, False, False, api_name="/chat")
-            except Exception as exc:  # counted, not fatal: the figure is the error count
-                with lock:
-                    errors.append(f"{type(exc).__name__}: {str(exc)[:120]}")
-                continue
-            with lock:
-                latencies.append((time.perf_counter() - began) * 1000)
-                if len(latencies) % 10 == 0:
-                    progress.write_text(str(len(latencies)))
-
-    threads = [threading.Thread(target=user, args=(n,), daemon=True) for n in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return {
-        "latencies_ms": latencies,
-        "errors": errors,
-        "seconds": time.perf_counter() - started,
-    }
+def ui_rows(f: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """The chat's rows of the README's Performance table, from bench.json's figures."""
+    ui, r = f["ui_load"], f["ratios"]
+    if ui.get("p95_ms") is None:
+        return [("Chat under concurrent clients", "not measured", str(ui.get("reason")))]
+    rebuild = ui.get("rebuild") or {}
+    when = f" ({ui['date']}, `{ui['command']}`)" if ui.get("date") else ""
+    warm = (ui.get("warm_answer") or f["warm"]["answer"])["p50_ms"]
+    cpu = ui.get("server_cpu_ms_per_answer")
+    return [
+        (
+            f"Chat, {ui['clients']} clients on loopback{when}: p50 / p95 ({ui['answers']} "
+            f"answers in {ui['seconds']} s)",
+            f"{ui['p50_ms']} / {ui['p95_ms']} ms, {ui['answers_per_second']} answers/s, "
+            f"{ui['errors']} errors",
+            f"p95 {r['chat_p95_vs_queue_floor']}x the queue floor ({r['chat_queue_floor_ms']} ms:"
+            f" warm p50 x {ui['clients']} / {f['machine']['cores']} cores)",
+        ),
+        (
+            "Chat p95 while the rebuild ran / otherwise",
+            f"{ui.get('p95_ms_during_rebuild')} / {ui.get('p95_ms_without_rebuild')} ms",
+            f"{ui.get('answers_during_rebuild')} answers while `corguide ingest --rebuild` "
+            "took a core",
+        ),
+        (
+            "Chat server CPU per answer (the clients' process)",
+            f"{cpu} ms ({ui.get('client_cpu_ms_per_answer')} ms), "
+            f"{ui.get('updates_per_answer')} updates per answer",
+            f"{round(cpu / warm, 2) if cpu and warm else None}x the warm answer p50 ({warm} ms)",
+        ),
+        (
+            "Chat server memory: start / after warm-up / end",
+            f"{ui['rss_start_mb']} / {ui['rss_after_warmup_mb']} / {ui['rss_end_mb']} MB",
+            f"{ui['rss_growth_after_warmup_mb']:+} MB after warm-up; a `corguide ingest "
+            f"--rebuild` ran meanwhile ({rebuild.get('seconds')} s, ok: {rebuild.get('ok')})",
+        ),
+    ]
 
 
-if __name__ == "__main__":  # the child process started by `ui_load`
-    _job = json.loads(Path(sys.argv[1]).read_text())
-    Path(_job["result"]).write_text(json.dumps(run_clients(_job)))
+def chat_note(ui: dict[str, Any]) -> str:
+    """The chat run's clients and how busy the machine was, for the table's footnote."""
+    if not ui.get("route"):
+        return ""
+    return (
+        f" Chat clients: {ui['route']}; load average {ui.get('load_average_at_start')} "
+        "as the chat run started."
+    )

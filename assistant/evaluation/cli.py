@@ -169,14 +169,34 @@ def bench_command(
     ] = 60.0,
     clients: Annotated[int, typer.Option(help="Concurrent UI clients.")] = 16,
     skip_ui: Annotated[bool, typer.Option(help="Do not run the UI load test.")] = False,
+    only: Annotated[
+        str | None,
+        typer.Option(
+            help="Run one part alone: 'ui' (the chat load run and its floor; the other "
+            "figures stay as the last full run wrote them)."
+        ),
+    ] = None,
 ) -> None:
     """Measure cold start, warm latency against its floor, ingest speed, memory and UI load."""
-    from assistant.evaluation.bench import markdown_table, run_bench
+    from assistant.evaluation.bench import markdown_table, run_bench, run_ui_bench
 
     if questions < 10:
         raise typer.BadParameter("at least 10 questions", param_hint="--questions")
     if load_seconds <= 0 or clients < 1:
         raise typer.BadParameter("must be positive", param_hint="--load-seconds/--clients")
+    if only not in (None, "ui") or (only and skip_ui):
+        raise typer.BadParameter("the only part that runs alone is 'ui'", param_hint="--only")
+    if only == "ui":
+        figures = run_ui_bench(
+            out,
+            questions=questions,
+            load_seconds=load_seconds,
+            clients=clients,
+            log=lambda msg: typer.echo(msg, err=True),
+        )
+        typer.echo(markdown_table(figures))
+        typer.echo(f"\nwrote {out}")
+        return
     figures = run_bench(
         out,
         questions=questions,
