@@ -11,8 +11,9 @@ idle ones dropped (issue 18).
 from __future__ import annotations
 
 import json
-import socket
 from pathlib import Path
+
+from conftest import serve
 
 from assistant.evaluation.bench import bench_questions, machine, ui_load
 
@@ -51,12 +52,11 @@ def test_idle_sessions_are_dropped_and_their_number_is_capped(assistant, setting
         idle_session_sweeper,
     )
 
-    options = launch_options(port=_free_port())
-    assert options["app_kwargs"]["lifespan"] is idle_session_sweeper  # runs while serving
+    # What `serve` launches with: the sweeper runs while serving.
+    assert launch_options()["app_kwargs"]["lifespan"] is idle_session_sweeper
     demo = build_app(assistant, settings)
-    demo.launch(**options, prevent_thread_lock=True, quiet=True)
-    url = f"http://127.0.0.1:{options['server_port']}/gradio_api/"
-    try:
+    with serve(demo) as root:
+        url = root + "gradio_api/"
         holder = demo.server_app.state_holder
         assert holder.capacity == SESSION_CAPACITY < 10_000
         visitors = [f"visitor-{i}" for i in range(40)]
@@ -78,14 +78,6 @@ def test_idle_sessions_are_dropped_and_their_number_is_capped(assistant, setting
         later = last + datetime.timedelta(seconds=SESSION_IDLE_SECONDS + 1)
         assert expire_idle_sessions(holder, now=later) >= len(visitors) + 1
         assert not set(holder.session_data) & (set(visitors) | {chatted})
-    finally:
-        demo.close()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _chat_once(url: str, demo, session: str) -> None:
