@@ -1,4 +1,4 @@
-"""Load: 16 chat clients asking at once for 60 seconds, on loopback, against the real app.
+"""Load: 16 chat clients asking at once for 20 seconds, on loopback, against the real app.
 
 It runs the same measurement as `corguide bench` (``assistant.evaluation.bench.ui_load``: the app
 built by ``build_app`` around the session's assistant, 16 ``gradio_client`` users each asking
@@ -19,11 +19,16 @@ from assistant.evaluation.bench import bench_questions, machine, ui_load
 
 ROOT = Path(__file__).resolve().parents[1]
 CLIENTS = 16
-SECONDS = 60.0
+# 20 s, not the bench's 60: what this test asserts (no error, an answer for every client,
+# memory bounded past warm-up) shows in the first seconds of 16 clients asking at once, and
+# 20 s still gives hundreds of answers. The 60 s run is for the latency figures, which
+# `corguide bench` reports (with its own memory growth) and this test only records; a leak
+# slower than 300 MB in 20 s is the bench's to show.
+SECONDS = 20.0
 MAX_GROWTH_MB = 300.0
 
 
-def test_sixteen_chat_clients_for_sixty_seconds(assistant):
+def test_sixteen_chat_clients_for_twenty_seconds(assistant):
     figures = ui_load(assistant, bench_questions(200), clients=CLIENTS, seconds=SECONDS)
     out = ROOT / "test-output" / "load.json"
     out.parent.mkdir(parents=True, exist_ok=True)
