@@ -268,12 +268,6 @@ def test_a_served_chat_keeps_its_files_in_the_data_dir(settings, built_index, tm
     assert not log.exists(), log.read_text()
 
 
-def test_readme_documents_the_dependency_audit():
-    security = ROOT.joinpath("README.md").read_text(encoding="utf-8").split("## Security", 1)[1]
-    # Documented, not run here: pip-audit needs its vulnerability database, which is online.
-    assert "pip-audit" in security
-
-
 # ---- issue 18: votes, login back-off, monitoring, endpoint arguments ----------------------
 
 
