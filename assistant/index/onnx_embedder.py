@@ -51,7 +51,7 @@ def model_hash(model_path: Path) -> str:
     """A short hash of the model files that decide its vectors, and of the export recipe.
 
     Example:
-        >>> from assistant.embeddings import default_model_path
+        >>> from assistant.index.embeddings import default_model_path
         >>> len(model_hash(default_model_path()))
         16
     """
