@@ -39,7 +39,9 @@ test: install browser
 	$(BIN)/corguide eval
 
 # The developer's loop: lint and every test that needs neither the real model, nor the real
-# index, nor a browser (tests/conftest.py marks them `model`). `make test` still runs everything.
+# index, nor a browser (tests/conftest.py marks them `model`); tests of the wiring embed with
+# the fake embedder (tests/fake_embedder.py), and every docstring example in assistant/ and
+# ui/ runs (pytest's --doctest-modules, set in pyproject.toml). `make test` runs everything.
 check: install
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q -m "not model and not browser and not slow"

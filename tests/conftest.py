@@ -1,10 +1,16 @@
-"""Shared fixtures: the socket guard, one embedding model and one real index per session."""
+"""Shared fixtures: the socket guard, one embedding model and one real index per session, the
+fake embedder for tests of the wiring, and the served chat app and Chroma server."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import socket
+import subprocess
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -12,12 +18,17 @@ import pytest
 import assistant.settings  # noqa: F401  (offline switches first, before any test imports gradio)
 
 sys.path.insert(0, str(Path(__file__).parent))
+from fake_embedder import FakeEmbedder  # noqa: E402
 from netguard_core import attempts, install  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 NETGUARD_DIR = Path(__file__).parent / "netguard"
 
 install()  # every test, and everything it imports, runs with outbound connections refused
+
+# --doctest-modules (pyproject.toml) imports every module it collects: netguard's
+# sitecustomize would install the guard a second time, and it holds no examples.
+collect_ignore = ["netguard"]
 
 
 # Fixtures that load the real model or ingest the real corpus: a test that uses one is marked
@@ -86,6 +97,15 @@ def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     get_settings.cache_clear()
 
 
+def seed_onnx(settings, data_dir: Path) -> Path:
+    """Give a new data dir the session's ONNX export, so its first embed does not export the
+    model again (importing torch and tracing it: 15 to 20 s per data dir)."""
+    onnx_cache = settings.data_dir / "cache" / "onnx"
+    if onnx_cache.is_dir():
+        shutil.copytree(onnx_cache, data_dir / "cache" / "onnx", dirs_exist_ok=True)
+    return data_dir
+
+
 def copy_index(settings, target: Path) -> Path:
     """A private copy of the session index, for tests that damage or change it.
 
@@ -93,9 +113,7 @@ def copy_index(settings, target: Path) -> Path:
     process on the copy would export the model again, importing torch (15 to 20 s).
     """
     shutil.copytree(settings.chroma_dir, target)
-    onnx_cache = settings.data_dir / "cache" / "onnx"
-    if onnx_cache.is_dir():
-        shutil.copytree(onnx_cache, target.parent / "cache" / "onnx", dirs_exist_ok=True)
+    seed_onnx(settings, target.parent)
     return target
 
 
@@ -109,3 +127,94 @@ def subprocess_env(extra: dict[str, str] | None = None, log: Path | None = None)
         env["CORGUIDE_NETGUARD_LOG"] = str(log)
     env.update(extra or {})
     return env
+
+
+# ---- the fake embedder: tests of the wiring, in milliseconds ----------------------------------
+
+
+@pytest.fixture
+def fake_embedder(monkeypatch: pytest.MonkeyPatch) -> FakeEmbedder:
+    """Every `load_embedder` in this process returns a `FakeEmbedder` for this test.
+
+    For tests of plumbing (what ingest adds, updates and removes, what the store holds, how the
+    CLI fails): no model load, no ONNX export, the corpus embedded in milliseconds. Child
+    processes are not affected. The modules that bound the name at import are patched too.
+    """
+    import assistant.answering.chain  # noqa: F401  (imported so its bound name is patched)
+    import assistant.index.embeddings
+    import assistant.index.ingest  # noqa: F401  (likewise)
+
+    fake = FakeEmbedder()
+    real = assistant.index.embeddings.load_embedder
+    for module in list(sys.modules.values()):
+        if getattr(module, "load_embedder", None) is real:
+            monkeypatch.setattr(module, "load_embedder", lambda *args, **kwargs: fake)
+    return fake
+
+
+# ---- served apps: the chat on a loopback port, a real `chroma run` server ---------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def serve(demo, host: str = "127.0.0.1") -> Iterator[str]:
+    """``demo`` served as `corguide chat` serves it (`ui.app.launch_options`), on a free port;
+    its address while the block runs, closed after."""
+    from ui.app import launch_options  # imports gradio (seconds): only tests that serve pay
+
+    port = free_port()
+    demo.launch(**launch_options(host, port), prevent_thread_lock=True, quiet=True)
+    try:
+        yield f"http://{host}:{port}/"
+    finally:
+        demo.close()
+
+
+@pytest.fixture(scope="module")
+def chat_app(assistant, settings):
+    """The chat app `corguide chat` builds around the session's assistant, one per module (so
+    one module's votes and sessions never count against another's limits)."""
+    from ui.app import build_app  # imports gradio (seconds): only tests that serve pay
+
+    return build_app(assistant, settings)
+
+
+@pytest.fixture(scope="module")
+def served(chat_app) -> Iterator[tuple[str, object]]:
+    """`chat_app` served on loopback: its address and the app."""
+    with serve(chat_app) as url:
+        yield url, chat_app
+
+
+@pytest.fixture(scope="module")
+def client(served):
+    """A `gradio_client` on `served`, as another program would call the chat's API."""
+    from gradio_client import Client
+
+    return Client(served[0], verbose=False, analytics_enabled=False)
+
+
+@contextmanager
+def chroma_server(path: Path, ready_seconds: float = 60.0) -> Iterator[str]:
+    """A real `chroma run` server from the installed package, storing in ``path``; its address
+    once it accepts connections (polled every 0.1 s), stopped after."""
+    port = free_port()
+    chroma = Path(sys.executable).parent / "chroma"
+    argv = [str(chroma), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)]
+    server = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + ready_seconds
+        while time.monotonic() < deadline and server.poll() is None:
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

@@ -53,7 +53,8 @@ def test_ask_readable_output_lists_sources(use_index, capsys):
     assert code == 0 and "Sources:" in out and "[1]" in out
 
 
-def test_check_json_contract(use_index, capsys):
+def test_check_json_contract(env, capsys):
+    """`check` is a tool over the rules: it answers in a data dir with no index."""
     code, out, _ = run(["check", "--province", "AB", "--workers", "8", "--json"], capsys)
     payload = json.loads(out)
     assert code == 0
@@ -72,7 +73,8 @@ def test_check_json_contract(use_index, capsys):
         (["score", "--province", "AB", "--score", "Hazard control=140"], "100"),
     ],
 )
-def test_bad_input_is_one_line_and_exit_2(use_index, capsys, argv, message):
+def test_bad_input_is_one_line_and_exit_2(env, capsys, argv, message):
+    """Refused before any index is needed: the test's own data dir has none."""
     code, _, err = run(argv, capsys)
     assert code == 2
     assert "Traceback" not in err
@@ -86,8 +88,10 @@ def test_doctor_healthy(use_index, capsys):
     assert "FAIL" not in out
 
 
-@pytest.mark.model  # loads the real model in a new process
-def test_doctor_names_the_fix_for_a_missing_index(monkeypatch, tmp_path, capsys):
+def test_doctor_names_the_fix_for_a_missing_index_with_the_fake_embedder(
+    fake_embedder, monkeypatch, tmp_path, capsys
+):
+    """An error path: the model check passes on the fake embedder, the index check fails."""
     monkeypatch.setenv("CORGUIDE_DATA_DIR", str(tmp_path))
     get_settings.cache_clear()
     code, out, _ = run(["doctor"], capsys)

@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import seed_onnx
 
 from assistant.index.ingest import ingest, question_records
 from assistant.index.sentence_vectors import load_store, store_path
@@ -88,8 +89,11 @@ def test_rules_passages_read_their_questions_from_the_data_file(tmp_corpus):
     assert all(not c.questions for c in chunks if c.kind == "rules" and c.id != rule.id)
 
 
-def test_a_question_worded_unlike_the_heading_finds_its_section(tmp_corpus, tmp_path, embedder):
-    settings = Settings(data_dir=tmp_path / "data", corpus_dir=tmp_corpus)
+def test_a_question_worded_unlike_the_heading_finds_its_section(
+    tmp_corpus, tmp_path, settings, built_index, embedder
+):
+    # The session's ONNX export, copied: the new data dir does not export the model again.
+    settings = Settings(data_dir=seed_onnx(settings, tmp_path / "data"), corpus_dir=tmp_corpus)
     report = ingest(settings)
     chunks = load_corpus(tmp_corpus)
     assert report.questions == len(question_records(chunks)) > len(chunks)
@@ -118,7 +122,10 @@ def test_a_question_worded_unlike_the_heading_finds_its_section(tmp_corpus, tmp_
     assert not [rid for rid in stored if rid.startswith(section.id + "#")]
 
 
-def test_sentence_vectors_are_made_at_ingest_once(tmp_corpus, tmp_path, embedder):
+def test_sentence_vectors_are_made_at_ingest_once_with_the_fake_embedder(
+    tmp_corpus, tmp_path, fake_embedder
+):
+    """Bookkeeping (which sentences are embedded, and when), so the fake embedder serves."""
     settings = Settings(data_dir=tmp_path / "data", corpus_dir=tmp_corpus)
     first = ingest(settings)
     chunks = load_corpus(tmp_corpus)

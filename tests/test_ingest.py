@@ -1,13 +1,16 @@
-"""Ingest against a real embedded Chroma and a real `chroma run` server."""
+"""Ingest against a real embedded Chroma and a real `chroma run` server.
+
+The bookkeeping tests (what is added, updated, removed, refused, rebuilt) embed with the fake
+embedder (`tests/fake_embedder.py`): they check counts and files, not what a vector means.
+The session index, its re-ingest and the server round trip, which answers a question, use the
+real model.
+"""
 
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
+from conftest import chroma_server, seed_onnx
 
 from assistant.errors import CorpusError, IndexCorruptError
 from assistant.index.ingest import index_status, ingest
@@ -37,7 +40,9 @@ def test_reingest_unchanged_embeds_nothing(settings, built_index):
     assert index_status(settings).fresh
 
 
-def test_changed_added_and_removed_chunks(tmp_path, small_corpus, embedder):
+def test_changed_added_and_removed_chunks_with_the_fake_embedder(
+    tmp_path, small_corpus, fake_embedder
+):
     settings = Settings(data_dir=tmp_path / "data", corpus_dir=small_corpus)
     first = ingest(settings)
     doc = small_corpus / "guidance" / "manitoba.md"
@@ -53,9 +58,12 @@ def test_changed_added_and_removed_chunks(tmp_path, small_corpus, embedder):
     assert second.embedded == second.added + second.updated
     assert second.chunks == first.chunks + second.added - second.removed
     assert ingest(settings).embedded == 0
+    assert sum(fake_embedder.calls) > 0  # the fake embedded, not the real model
 
 
-def test_broken_front_matter_changes_nothing(tmp_path, small_corpus, embedder):
+def test_broken_front_matter_changes_nothing_with_the_fake_embedder(
+    tmp_path, small_corpus, fake_embedder
+):
     settings = Settings(data_dir=tmp_path / "data", corpus_dir=small_corpus)
     ingest(settings)
     before = index_status(settings)
@@ -68,7 +76,9 @@ def test_broken_front_matter_changes_nothing(tmp_path, small_corpus, embedder):
     assert (after.chunks, after.stored_fingerprint) == (before.chunks, before.stored_fingerprint)
 
 
-def test_rebuild_replaces_a_damaged_index(tmp_path, small_corpus, embedder):
+def test_rebuild_replaces_a_damaged_index_with_the_fake_embedder(
+    tmp_path, small_corpus, fake_embedder
+):
     settings = Settings(data_dir=tmp_path / "data", corpus_dir=small_corpus)
     ingest(settings)
     db = settings.chroma_dir / "chroma.sqlite3"
@@ -81,49 +91,15 @@ def test_rebuild_replaces_a_damaged_index(tmp_path, small_corpus, embedder):
     assert index_status(settings).fresh
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def test_chroma_server_round_trip(tmp_path, small_corpus, embedder):
+def test_chroma_server_round_trip(tmp_path, small_corpus, settings, built_index):
     """A real `chroma run` server from the installed package: ingest and query through HTTP."""
-    chroma = Path(sys.executable).parent / "chroma"
-    port = _free_port()
-    server = subprocess.Popen(
-        [
-            str(chroma),
-            "run",
-            "--path",
-            str(tmp_path / "server"),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.3)
-        settings = Settings(
-            data_dir=tmp_path / "data",
-            corpus_dir=small_corpus,
-            chroma_url=f"http://127.0.0.1:{port}",
-        )
-        report = ingest(settings)
+    with chroma_server(tmp_path / "server") as url:
+        data = seed_onnx(settings, tmp_path / "data")  # the session's export: no torch re-export
+        mine = Settings(data_dir=data, corpus_dir=small_corpus, chroma_url=url)
+        report = ingest(mine)
         assert report.location.startswith("http://127.0.0.1")
-        assert ingest(settings).embedded == 0
+        assert ingest(mine).embedded == 0
         from assistant.answering.chain import Assistant
 
-        answer = Assistant.load(settings).ask("What is the SECOR limit in Manitoba?")
-        assert answer.citations and not (tmp_path / "data" / "chroma").exists()
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+        answer = Assistant.load(mine).ask("What is the SECOR limit in Manitoba?")
+        assert answer.citations and not (data / "chroma").exists()

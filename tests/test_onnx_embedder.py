@@ -55,9 +55,12 @@ def test_onnx_agrees_with_sentence_transformers_on_every_chunk_and_eval_question
     texts = [c.embedding_text() for c in load_corpus(settings.corpus_dir)]
     questions = eval_questions()
     assert len(texts) > 300 and len(questions) > 500  # the whole corpus and every split
-    reference = Embedder(default_model_path())  # no cache dir: sentence-transformers itself
+    # The session's model with no cache dir is sentence-transformers itself: no second load.
+    reference = embedder
     assert reference.engine == "sentence-transformers"
-    all_texts = texts + questions
+    # Every distinct text once, each engine in one batched call: a question asked in several
+    # splits is the same input, so the same vector.
+    all_texts = list(dict.fromkeys(texts + questions))
     ours = np.asarray(onnx_embedder.embed(all_texts))
     theirs = np.asarray(reference.embed(all_texts))
     cosine = (ours * theirs).sum(axis=1)
@@ -74,18 +77,20 @@ def test_one_query_and_a_batch_get_the_same_vector(onnx_embedder):
     assert float(alone @ together) >= MIN_AGREEMENT
 
 
-def test_a_damaged_onnx_file_is_rebuilt_and_the_user_is_told(tmp_path, capsys):
+def test_a_damaged_onnx_file_is_rebuilt_and_the_user_is_told(tmp_path, capsys, embedder):
     model = default_model_path()
     target = onnx_file(tmp_path, model)
     target.parent.mkdir(parents=True, exist_ok=True)  # onnx_file already made it for its memo
     target.write_bytes(b"not an onnx model")
-    embedder = Embedder(model, tmp_path)
-    vector = embedder.embed_query("Which program fits a roofer with 8 workers?")
-    assert embedder.engine == "onnx"
+    rebuilt = Embedder(model, tmp_path)
+    vector = rebuilt.embed_query("Which program fits a roofer with 8 workers?")
+    assert rebuilt.engine == "onnx"
     assert "damaged" in capsys.readouterr().err
     # The real export replaced the garbage: a small graph, and its weights in their own file.
     assert weights_file(target).stat().st_size > 50_000_000 > target.stat().st_size
-    reference = Embedder(model).embed_query("Which program fits a roofer with 8 workers?")
+    # The session's sentence-transformers model (no cache dir) is the reference.
+    assert embedder.engine == "sentence-transformers"
+    reference = embedder.embed_query("Which program fits a roofer with 8 workers?")
     assert float(np.dot(vector, reference)) >= MIN_AGREEMENT
 
 

@@ -224,21 +224,3 @@ def test_chat_asks_for_the_head_count_then_resumes_the_check(assistant):
     second = assistant.ask("30", first.state)
     assert [c.name for c in second.tool_calls] == ["readiness_check"]
     assert "COR in British Columbia" in second.answer
-
-
-@pytest.mark.parametrize(
-    "module",
-    [
-        "assistant.tools.readiness",
-        "assistant.tools.readiness_data",
-        "assistant.tools.plan",
-        "assistant.tools.plan_steps",
-        "assistant.tools.chat_tools",
-    ],
-)
-def test_docstring_examples(module):
-    import doctest
-    import importlib
-
-    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
-    assert result.failed == 0 and result.attempted > 0

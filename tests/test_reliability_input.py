@@ -15,14 +15,12 @@ import math
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from conftest import subprocess_env
-from gradio_client import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
@@ -309,13 +307,7 @@ def test_absurd_tool_input_gets_a_clear_message(name, kwargs, message):
 
 
 # ---- the chat page: its handlers in process, and its /chat endpoint over loopback ----------------
-
-
-@pytest.fixture(scope="module")
-def app(assistant, settings):
-    from ui.app import build_app
-
-    return build_app(assistant, settings)
+# (`chat_app`, `served` and `client` are tests/conftest.py's: one app per module, served once)
 
 
 def _handler(app, name: str):
@@ -338,9 +330,9 @@ def _history(events: list[dict]) -> list[dict]:
     workers=st.one_of(st.none(), numbers, st.floats()),
     subs=st.booleans(),
 )
-def test_fuzz_chat_tab(app, message, jurisdiction, workers, subs):
+def test_fuzz_chat_tab(chat_app, message, jurisdiction, workers, subs):
     """The chat tab's handler always ends with an assistant message (an answer or a sorry)."""
-    respond = _handler(app, "respond")
+    respond = _handler(chat_app, "respond")
     events = list(respond(message, [], {}, {}, jurisdiction, workers, subs, False))
     history = _history(events)
     last = history[-1]
@@ -367,36 +359,18 @@ table = st.lists(st.lists(cells, min_size=0, max_size=3), max_size=10)
     year=st.one_of(st.none(), st.sampled_from(["First year", "A later year", "<b>"])),
     day=st.one_of(st.none(), dates_text, st.text(max_size=20)),
 )
-def test_fuzz_tool_tabs(app, code, a, b, c, flags, rows, choice, year, day):
+def test_fuzz_tool_tabs(chat_app, code, a, b, c, flags, rows, choice, year, day):
     """Each tool tab returns its card or a clear error card; it never raises."""
-    eligibility = _handler(app, "check")(code, a, *flags, b, c)
+    eligibility = _handler(chat_app, "check")(code, a, *flags, b, c)
     assert isinstance(eligibility, str) and eligibility
-    markdown, _plot = _handler(app, "score")(code, rows, choice, choice)
+    markdown, _plot = _handler(chat_app, "score")(code, rows, choice, choice)
     assert isinstance(markdown, str) and markdown
-    incentive = _handler(app, "estimate")(code, choice, a, b, c, year)
+    incentive = _handler(chat_app, "estimate")(code, choice, a, b, c, year)
     assert isinstance(incentive, str) and incentive
-    schedule = _handler(app, "lay_out")(code, day)
+    schedule = _handler(chat_app, "lay_out")(code, day)
     assert isinstance(schedule, str) and schedule
     for out in (eligibility, markdown, incentive, schedule):
         assert "Traceback" not in out and "<script" not in out.lower()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def client(app) -> Iterator[Client]:
-    from ui.app import launch_options
-
-    port = _free_port()
-    app.launch(**launch_options("127.0.0.1", port), prevent_thread_lock=True, quiet=True)
-    try:
-        yield Client(f"http://127.0.0.1:{port}/", verbose=False, analytics_enabled=False)
-    finally:
-        app.close()
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Load: 16 chat clients asking at once for 60 seconds, on loopback, against the real app.
+"""Load: 16 chat clients asking at once for 20 seconds, on loopback, against the real app.
 
 It runs the same measurement as `corguide bench` (``assistant.evaluation.bench.ui_load``: the app
 built by ``build_app`` around the session's assistant, 16 page clients over HTTP each asking
@@ -11,18 +11,24 @@ idle ones dropped (issue 18).
 from __future__ import annotations
 
 import json
-import socket
 from pathlib import Path
+
+from conftest import serve
 
 from assistant.evaluation.bench import bench_questions, machine, ui_load
 
 ROOT = Path(__file__).resolve().parents[1]
 CLIENTS = 16
-SECONDS = 60.0
+# 20 s, not the bench's 60: what this test asserts (no error, an answer for every client,
+# memory bounded past warm-up) shows in the first seconds of 16 clients asking at once, and
+# 20 s still gives hundreds of answers. The 60 s run is for the latency figures, which
+# `corguide bench` reports (with its own memory growth) and this test only records; a leak
+# slower than 300 MB in 20 s is the bench's to show.
+SECONDS = 20.0
 MAX_GROWTH_MB = 300.0
 
 
-def test_sixteen_chat_clients_for_sixty_seconds(assistant):
+def test_sixteen_chat_clients_for_twenty_seconds(assistant):
     figures = ui_load(assistant, bench_questions(200), clients=CLIENTS, seconds=SECONDS)
     out = ROOT / "test-output" / "load.json"
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -51,12 +57,11 @@ def test_idle_sessions_are_dropped_and_their_number_is_capped(assistant, setting
         idle_session_sweeper,
     )
 
-    options = launch_options(port=_free_port())
-    assert options["app_kwargs"]["lifespan"] is idle_session_sweeper  # runs while serving
+    # What `serve` launches with: the sweeper runs while serving.
+    assert launch_options()["app_kwargs"]["lifespan"] is idle_session_sweeper
     demo = build_app(assistant, settings)
-    demo.launch(**options, prevent_thread_lock=True, quiet=True)
-    url = f"http://127.0.0.1:{options['server_port']}/gradio_api/"
-    try:
+    with serve(demo) as root:
+        url = root + "gradio_api/"
         holder = demo.server_app.state_holder
         assert holder.capacity == SESSION_CAPACITY < 10_000
         visitors = [f"visitor-{i}" for i in range(40)]
@@ -78,14 +83,6 @@ def test_idle_sessions_are_dropped_and_their_number_is_capped(assistant, setting
         later = last + datetime.timedelta(seconds=SESSION_IDLE_SECONDS + 1)
         assert expire_idle_sessions(holder, now=later) >= len(visitors) + 1
         assert not set(holder.session_data) & (set(visitors) | {chatted})
-    finally:
-        demo.close()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _chat_once(url: str, demo, session: str) -> None:

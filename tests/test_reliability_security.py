@@ -12,7 +12,6 @@ from __future__ import annotations
 import inspect
 import json
 import os
-import socket
 import stat
 import subprocess
 import sys
@@ -23,7 +22,7 @@ from pathlib import Path
 import httpx
 import psutil
 import pytest
-from conftest import copy_index, subprocess_env
+from conftest import copy_index, free_port, serve, subprocess_env
 from gradio_client import Client
 
 from ui.app import build_app, launch_options
@@ -56,12 +55,6 @@ VALID = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _listening(pid: int, port: int) -> set[str]:
     return {
         c.laddr.ip
@@ -76,22 +69,6 @@ def _tree(folder: Path) -> dict[str, tuple[int, int]]:
         for p in sorted(folder.rglob("*"))
         if p.is_file()
     }
-
-
-@pytest.fixture(scope="module")
-def served(assistant, settings) -> Iterator[tuple[str, object]]:
-    demo = build_app(assistant, settings)
-    port = _free_port()
-    demo.launch(**launch_options(port=port), prevent_thread_lock=True, quiet=True)
-    try:
-        yield f"http://127.0.0.1:{port}/", demo
-    finally:
-        demo.close()
-
-
-@pytest.fixture(scope="module")
-def client(served) -> Client:
-    return Client(served[0], verbose=False, analytics_enabled=False)
 
 
 def test_loopback_is_the_default_bind(served):
@@ -197,27 +174,20 @@ def test_path_traversal_strings_read_and_write_nothing_outside(client, served, s
     assert {p for p in new if not p.startswith(("chroma/", "gradio/"))} <= {"feedback.jsonl"}
 
 
-def test_login_guards_every_route(assistant, settings, monkeypatch, tmp_path):
-    monkeypatch.setenv("CORGUIDE_AUTH", "owner:s3cret")
+def test_login_guards_every_route(guarded, tmp_path):
     canary = tmp_path / "canary.txt"
     canary.write_text(SECRET)
-    demo = build_app(assistant, settings)
-    port = _free_port()
-    demo.launch(**launch_options(port=port), prevent_thread_lock=True, quiet=True)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        for path in ("config", "gradio_api/info", "gradio_api/openapi.json", "monitoring"):
-            assert httpx.get(url + path, timeout=10).status_code in (401, 403), path
-        upload = httpx.post(url + "gradio_api/upload", files={"files": ("a.txt", b"x")})
-        assert upload.status_code in (401, 403)
-        call = httpx.post(url + "gradio_api/call/chat", json={"data": ["What is SECOR?"]})
-        assert call.status_code in (401, 403)
-        file = httpx.get(url + f"gradio_api/file={canary}", timeout=10)
-        assert file.status_code in (401, 403) and SECRET not in file.text
-        authed = Client(url, auth=("owner", "s3cret"), verbose=False, analytics_enabled=False)
-        assert authed.predict("AB", 8, False, False, api_name="/check_eligibility")["eligible"]
-    finally:
-        demo.close()
+    url, _ = guarded
+    for path in ("config", "gradio_api/info", "gradio_api/openapi.json", "monitoring"):
+        assert httpx.get(url + path, timeout=10).status_code in (401, 403), path
+    upload = httpx.post(url + "gradio_api/upload", files={"files": ("a.txt", b"x")})
+    assert upload.status_code in (401, 403)
+    call = httpx.post(url + "gradio_api/call/chat", json={"data": ["What is SECOR?"]})
+    assert call.status_code in (401, 403)
+    file = httpx.get(url + f"gradio_api/file={canary}", timeout=10)
+    assert file.status_code in (401, 403) and SECRET not in file.text
+    authed = Client(url, auth=("owner", "s3cret"), verbose=False, analytics_enabled=False)
+    assert authed.predict("AB", 8, False, False, api_name="/check_eligibility")["eligible"]
 
 
 def test_a_served_chat_keeps_its_files_in_the_data_dir(settings, built_index, tmp_path):
@@ -240,7 +210,7 @@ def test_a_served_chat_keeps_its_files_in_the_data_dir(settings, built_index, tm
         log,
     )
     env.pop("GRADIO_TEMP_DIR", None)
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}/"
     with open(tmp_path / "chat.stderr", "wb") as err:
         chat = subprocess.Popen(
@@ -258,7 +228,7 @@ def test_a_served_chat_keeps_its_files_in_the_data_dir(settings, built_index, tm
                         break
                 except httpx.HTTPError:
                     pass
-                time.sleep(0.5)
+                time.sleep(0.1)  # poll: the page is up within a tenth of a second of serving
             assert chat.poll() is None, (tmp_path / "chat.stderr").read_text()
             assert _listening(chat.pid, port) == {"127.0.0.1"}
 
@@ -296,12 +266,6 @@ def test_a_served_chat_keeps_its_files_in_the_data_dir(settings, built_index, tm
     assert {p.name for p in data.iterdir()} <= {"chroma", "feedback.jsonl", "gradio", "cache"}
     assert "Traceback" not in (tmp_path / "chat.stderr").read_text()
     assert not log.exists(), log.read_text()
-
-
-def test_readme_documents_the_dependency_audit():
-    security = ROOT.joinpath("README.md").read_text(encoding="utf-8").split("## Security", 1)[1]
-    # Documented, not run here: pip-audit needs its vulnerability database, which is online.
-    assert "pip-audit" in security
 
 
 # ---- issue 18: votes, login back-off, monitoring, endpoint arguments ----------------------
@@ -347,30 +311,23 @@ def read_last_vote(settings) -> dict:
 def test_votes_are_rate_limited_per_client(assistant, settings):
     from assistant.answering.feedback import VOTES_PER_WINDOW
 
-    demo = build_app(assistant, settings)  # its own limiter: other tests' votes do not count
-    port = _free_port()
-    demo.launch(**launch_options(port=port), prevent_thread_lock=True, quiet=True)
-    try:
-        client = Client(f"http://127.0.0.1:{port}/", verbose=False, analytics_enabled=False)
+    # Its own app, so its own limiter: other tests' votes do not count.
+    with serve(build_app(assistant, settings)) as url:
+        client = Client(url, verbose=False, analytics_enabled=False)
         answer = client.predict("What is COR?", "BC", 8, False, False, None, None, api_name="/chat")
         for _ in range(VOTES_PER_WINDOW):
             client.predict(answer["answer_id"], "up", api_name="/vote")
         with pytest.raises(Exception, match="too many votes"):
             client.predict(answer["answer_id"], "up", api_name="/vote")
-    finally:
-        demo.close()
 
 
 @pytest.fixture
 def guarded(assistant, settings, monkeypatch) -> Iterator[tuple[str, object]]:
+    """The chat served with a login (``CORGUIDE_AUTH``), one per test: a lockout stays in it."""
     monkeypatch.setenv("CORGUIDE_AUTH", "owner:s3cret")
     demo = build_app(assistant, settings)
-    port = _free_port()
-    demo.launch(**launch_options(port=port), prevent_thread_lock=True, quiet=True)
-    try:
-        yield f"http://127.0.0.1:{port}/", demo
-    finally:
-        demo.close()
+    with serve(demo) as url:
+        yield url, demo
 
 
 def _login(url: str, username: str, password: str) -> httpx.Response:
@@ -435,18 +392,13 @@ def test_monitoring_is_off(assistant, settings, monkeypatch, capsys, with_login)
     if with_login:
         monkeypatch.setenv("CORGUIDE_AUTH", "owner:s3cret")
     demo = build_app(assistant, settings)
-    port = _free_port()
-    demo.launch(**launch_options(port=port), prevent_thread_lock=True, quiet=True)
-    url = f"http://127.0.0.1:{port}/"
-    try:
+    with serve(demo) as url:
         key = demo.server_app.analytics_key
         assert httpx.get(url + "monitoring", timeout=10).status_code in (401, 403)
         for path in (f"monitoring/{key}", f"monitoring/{key}/dashboard/config"):
             response = httpx.get(url + path, timeout=10, follow_redirects=True)
             assert response.status_code in (403, 404), path
         assert httpx.get(url + "monitoring/summary", timeout=10).status_code in (401, 403)
-    finally:
-        demo.close()
     printed = capsys.readouterr()
     assert key not in printed.out + printed.err and "Monitoring URL" not in printed.out
 

@@ -1,7 +1,5 @@
 """The rules files: schema, provenance on every value, disagreements, readable passages."""
 
-import doctest
-import importlib
 import re
 import shutil
 from pathlib import Path
@@ -308,17 +306,3 @@ def test_unquoted_on_in_a_rules_file_reads_as_ontario(tmp_path):
     rules = load_rules_file(path)
     assert rules.code == "ON"
     assert rules.cor.exists.value is True  # `value: true` is still a boolean
-
-
-@pytest.mark.parametrize(
-    "module",
-    [
-        "assistant.knowledge.rules_lookup",
-        "assistant.knowledge.rules_passages",
-        "assistant.knowledge.rules_prose",
-        "assistant.knowledge.yaml_strict",
-    ],
-)
-def test_docstring_examples(module):
-    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
-    assert result.failed == 0 and result.attempted > 0

@@ -5,8 +5,6 @@ language model sees), the CLI commands' options, the Gradio API endpoints, and t
 the chain and the LLM binding make.
 """
 
-import doctest
-import importlib
 import inspect
 import json
 from types import SimpleNamespace
@@ -191,18 +189,3 @@ def test_run_tool_names_what_is_wrong():
     with pytest.raises(InputError, match="unknown jurisdiction"):
         run_tool("compare_costs", {"jurisdiction": "Atlantis", "workers": 3})
     assert run_tool("compare_costs", {"jurisdiction": "AB", "workers": "1,000"}).workers == 1000
-
-
-@pytest.mark.parametrize(
-    "module",
-    [
-        "assistant.presentation.format",
-        "assistant.tools.registry",
-        "ui.api",
-        "ui.panel",
-        "ui.score_tab",
-    ],
-)
-def test_docstring_examples(module):
-    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
-    assert result.failed == 0 and result.attempted > 0

@@ -1,8 +1,5 @@
 """check_eligibility: table-driven boundaries for every jurisdiction."""
 
-import doctest
-import importlib
-
 import pytest
 
 from assistant.errors import InputError
@@ -218,9 +215,3 @@ def test_contract_keys():
 def test_bad_input_is_an_input_error(args, kwargs, match):
     with pytest.raises(InputError, match=match):
         check_eligibility(*args, **kwargs)
-
-
-@pytest.mark.parametrize("module", ["assistant.tools.eligibility_count"])
-def test_step_module_docstring_examples(module):
-    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
-    assert result.failed == 0 and result.attempted > 0

@@ -1,7 +1,5 @@
-"""score_audit, estimate_incentive, audit_schedule, compare_costs, the LangChain tools, doctests."""
+"""score_audit, estimate_incentive, audit_schedule, compare_costs, the LangChain tools."""
 
-import doctest
-import importlib
 from datetime import date
 
 import pytest
@@ -253,7 +251,7 @@ def test_costs_bad_input():
         compare_costs("AB", 5.5, 1)
 
 
-# ---- LangChain tools and doctests ---------------------------------------------------------
+# ---- LangChain tools -------------------------------------------------------------------
 
 
 def test_langchain_tools():
@@ -286,24 +284,6 @@ def test_langchain_tools():
     assert out["indicative"] is True
     with pytest.raises(InputError):
         by_name["check_eligibility"].invoke({"jurisdiction": "Atlantis", "workers": 3})
-
-
-@pytest.mark.parametrize(
-    "module",
-    [
-        "assistant.knowledge.jurisdictions",
-        "assistant.knowledge.rules",
-        "assistant.tools",
-        "assistant.tools.eligibility",
-        "assistant.tools.scoring",
-        "assistant.tools.incentives",
-        "assistant.tools.schedule",
-        "assistant.tools.costs",
-    ],
-)
-def test_docstring_examples(module):
-    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
-    assert result.failed == 0
 
 
 def test_the_eligibility_lead_counts_one_worker_in_the_singular():

@@ -1,16 +1,15 @@
-"""The chat app served for real on a loopback port and driven through gradio_client."""
+"""The chat app served for real on a loopback port and driven through gradio_client (the
+`served` and `client` fixtures of tests/conftest.py)."""
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Iterator
-
 import httpx
 import pytest
+from conftest import serve
 from gradio_client import Client
 
 from assistant.answering.feedback import read_votes
-from ui.app import QUEUE_CONCURRENCY, build_app, launch_options
+from ui.app import QUEUE_CONCURRENCY, build_app
 
 QUESTION = "I have 8 workers in Alberta. Which program fits me and what does the audit involve?"
 ENDPOINTS = {
@@ -23,28 +22,6 @@ ENDPOINTS = {
     "/audit_schedule",
     "/compare_costs",
 }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def served(assistant, settings) -> Iterator[tuple[str, object]]:
-    demo = build_app(assistant, settings)
-    port = free_port()
-    demo.launch(**launch_options("127.0.0.1", port), prevent_thread_lock=True, quiet=True)
-    try:
-        yield f"http://127.0.0.1:{port}/", demo
-    finally:
-        demo.close()
-
-
-@pytest.fixture(scope="module")
-def client(served) -> Client:
-    return Client(served[0], verbose=False, analytics_enabled=False)
 
 
 def ask(
@@ -232,11 +209,7 @@ def test_costs_tool(client):
 
 def test_auth_from_the_environment(assistant, settings, monkeypatch):
     monkeypatch.setenv("CORGUIDE_AUTH", "tester:s3cret:pw")
-    demo = build_app(assistant, settings)
-    port = free_port()
-    demo.launch(**launch_options("127.0.0.1", port), prevent_thread_lock=True, quiet=True)
-    url = f"http://127.0.0.1:{port}/"
-    try:
+    with serve(build_app(assistant, settings)) as url:
         assert httpx.get(url + "config", timeout=10).status_code == 401
         with pytest.raises(Exception):  # noqa: B017 - any refusal will do; it must not connect
             Client(url, verbose=False, analytics_enabled=False).predict(
@@ -247,5 +220,3 @@ def test_auth_from_the_environment(assistant, settings, monkeypatch):
         authed = Client(url, auth=("tester", "s3cret:pw"), verbose=False, analytics_enabled=False)
         result = authed.predict("AB", 8, False, False, api_name="/check_eligibility")
         assert result["recommended"] == "SECOR"
-    finally:
-        demo.close()

@@ -7,7 +7,6 @@ for CI artifacts) and as ``docs/screenshot-chat.png`` (committed, linked from th
 from __future__ import annotations
 
 import shutil
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
@@ -15,7 +14,6 @@ from urllib.parse import urlparse
 import pytest
 
 from assistant.answering.feedback import read_votes
-from ui.app import build_app, launch_options
 from ui.render import NOTHING_UNDERSTOOD
 
 pytestmark = pytest.mark.browser
@@ -44,21 +42,10 @@ if not CHROMIUM.exists():
 sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is missing")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def url(assistant, settings) -> Iterator[str]:
-    demo = build_app(assistant, settings)
-    port = free_port()
-    demo.launch(**launch_options("127.0.0.1", port), prevent_thread_lock=True, quiet=True)
-    try:
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        demo.close()
+def url(served) -> str:
+    """The page's address: tests/conftest.py's served chat app."""
+    return served[0]
 
 
 @pytest.fixture(scope="module")

@@ -1,8 +1,5 @@
 """Slot extraction, follow-up rewriting and routing: deterministic, from plain words."""
 
-import doctest
-import importlib
-
 import pytest
 
 from assistant.answering.answer import ConversationState
@@ -92,20 +89,6 @@ def test_guidance_focus_drops_the_tool_part():
         guidance_focus("I have 8 workers in BC. What training is needed?")
         == "What training is needed"
     )
-
-
-@pytest.mark.parametrize(
-    "module",
-    [
-        "assistant.dialogue.understand",
-        "assistant.dialogue.understand_entities",
-        "assistant.dialogue.understand_plan",
-        "assistant.dialogue.understand_slots",
-    ],
-)
-def test_docstring_examples(module):
-    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
-    assert result.failed == 0 and result.attempted > 0
 
 
 # ---- industries (data: assistant/dialogue/data/industries.yaml) ------------------------------

@@ -60,6 +60,7 @@ def model_hash(model_path: Path) -> str:
     """A short hash of the model files that decide its vectors, and of the export recipe.
 
     Example:
+        >>> from assistant.index.embeddings import default_model_path
         >>> len(model_hash(default_model_path()))
         16
     """
@@ -217,8 +218,9 @@ def mean_pool(token_embeddings: np.ndarray, attention_mask: np.ndarray) -> np.nd
 
     Example:
         >>> tokens = np.array([[[1.0, 0.0], [3.0, 4.0], [9.0, 9.0]]], dtype=np.float32)
-        >>> mean_pool(tokens, np.array([[1, 1, 0]])).round(3).tolist()
-        [[0.707, 0.707]]
+        >>> pooled = mean_pool(tokens, np.array([[1, 1, 0]]))
+        >>> pooled.dtype, [round(x, 3) for x in pooled[0].tolist()]
+        (dtype('float32'), [0.707, 0.707])
     """
     mask = attention_mask[..., None].astype(np.float32)
     summed = (token_embeddings * mask).sum(axis=1)
