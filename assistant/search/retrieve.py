@@ -19,10 +19,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
-from langchain_core.documents import Document
-from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict
 from rank_bm25 import BM25Okapi
 
 from assistant.errors import IndexCorruptError, IndexMissingError
@@ -476,23 +472,3 @@ def _abbreviates(token: str, vocabulary: dict[str, float]) -> bool:
 
 def _jaccard(a: frozenset[str] | set[str], b: frozenset[str] | set[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
-
-
-class CorpusRetriever(BaseRetriever):
-    """The hybrid search as a LangChain retriever, for use in any LangChain chain."""
-
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-    search: HybridSearch
-    jurisdiction: str | None = None
-    k: int = 5
-
-    def _get_relevant_documents(
-        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
-    ) -> list[Document]:
-        return [
-            Document(
-                page_content=s.chunk.text,
-                metadata={**s.chunk.metadata(), "id": s.chunk.id, "similarity": s.similarity},
-            )
-            for s in self.search.search(query, jurisdiction=self.jurisdiction, k=self.k)
-        ]
