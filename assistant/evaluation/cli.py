@@ -9,7 +9,6 @@ from __future__ import annotations
 # Each command imports its pipeline stage inside the command, not here: the stages pull in
 # chromadb, onnxruntime, gradio or langchain, and one command (or `--help`) should pay only for
 # its own (issue 17's start-up budget; `python -X importtime corguide ask ...` shows it).
-
 import platform
 import sys
 import time
