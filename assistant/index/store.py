@@ -82,14 +82,31 @@ def _check_writable(path: Path) -> None:
             )
 
 
+def _quick_check(uri: str) -> tuple | None:
+    with sqlite3.connect(uri, uri=True) as conn:
+        return conn.execute("PRAGMA quick_check").fetchone()
+
+
+def _recovered_check(db: Path, exc: sqlite3.OperationalError) -> tuple | None:
+    if "readonly" not in str(exc):
+        return (str(exc),)
+    try:
+        return _quick_check(f"file:{db}?mode=rw")
+    except sqlite3.DatabaseError as again:
+        return (str(again),)
+
+
 def _check_sqlite(path: Path) -> None:
     """Chroma's own error for a damaged folder is a panic deep in its Rust core; check first."""
     db = path / "chroma.sqlite3"
     if not db.exists():
         return
     try:
-        with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
-            ok = conn.execute("PRAGMA quick_check").fetchone()
+        ok = _quick_check(f"file:{db}?mode=ro")
+    except sqlite3.OperationalError as exc:
+        # A process killed mid-write leaves a hot journal that read-only cannot roll back
+        # ("attempt to write a readonly database"); read-write recovers it, as Chroma would.
+        ok = _recovered_check(db, exc)
     except sqlite3.DatabaseError as exc:
         ok = (str(exc),)
     if not ok or ok[0] != "ok":
