@@ -4,8 +4,6 @@ rebuilt per answer, and the lean load clients that measure it over the page's ow
 from __future__ import annotations
 
 import json
-import socket
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -14,24 +12,7 @@ from assistant.errors import InputError
 from assistant.evaluation.bench import eval_pool, markdown_table, ratios, run_ui_bench
 from assistant.evaluation.bench_load import ui_load
 from assistant.evaluation.load_clients import CHAT_TURNS, ApiChat, PageChat
-from ui.app import QUEUE_ANALYTICS, build_app, launch_options
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def served(assistant, settings) -> Iterator[tuple[str, object]]:
-    demo = build_app(assistant, settings)
-    port = _free_port()
-    demo.launch(**launch_options("127.0.0.1", port), prevent_thread_lock=True, quiet=True)
-    try:
-        yield f"http://127.0.0.1:{port}/", demo
-    finally:
-        demo.close()
+from ui.app import QUEUE_ANALYTICS
 
 
 def test_a_page_answer_is_one_update_and_rebuilds_no_component(served):
