@@ -18,9 +18,7 @@ The machine is recorded with the figures: they mean nothing without it.
 
 from __future__ import annotations
 
-# Each command imports its pipeline stage inside the command, not here: the stages pull in
-# chromadb, onnxruntime, gradio or langchain, and one command (or `--help`) should pay only for
-# its own (issue 17's start-up budget; `python -X importtime corguide ask ...` shows it).
+# Stages are imported inside functions: they pull in chromadb, onnxruntime or gradio.
 import json
 import os
 import platform

@@ -24,6 +24,7 @@ from urllib.parse import urlparse
 
 from assistant.errors import DataDirError, IndexCorruptError, IndexMissingError, InputError
 from assistant.index.embeddings import Embedder, chroma_embedding_function
+from assistant.index.sqlite_check import check_sqlite
 from assistant.knowledge.corpus import Chunk
 from assistant.settings import Settings, check_data_dir
 
@@ -62,7 +63,7 @@ def _client(settings: Settings) -> Any:
     path = settings.chroma_dir
     check_data_dir(settings.data_dir if settings.chroma_path is None else path.parent)
     _check_writable(path)
-    _check_sqlite(path)
+    check_sqlite(path)
     try:
         return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
     except Exception as exc:
@@ -80,40 +81,6 @@ def _check_writable(path: Path) -> None:
                 f"the index at {path} is read-only for this user ({target} cannot be written); "
                 "make it writable (chmod -R u+rw) or set CORGUIDE_DATA_DIR to a folder you own"
             )
-
-
-def _quick_check(uri: str) -> tuple | None:
-    with sqlite3.connect(uri, uri=True) as conn:
-        return conn.execute("PRAGMA quick_check").fetchone()
-
-
-def _recovered_check(db: Path, exc: sqlite3.OperationalError) -> tuple | None:
-    if "readonly" not in str(exc):
-        return (str(exc),)
-    try:
-        return _quick_check(f"file:{db}?mode=rw")
-    except sqlite3.DatabaseError as again:
-        return (str(again),)
-
-
-def _check_sqlite(path: Path) -> None:
-    """Chroma's own error for a damaged folder is a panic deep in its Rust core; check first."""
-    db = path / "chroma.sqlite3"
-    if not db.exists():
-        return
-    try:
-        ok = _quick_check(f"file:{db}?mode=ro")
-    except sqlite3.OperationalError as exc:
-        # A process killed mid-write leaves a hot journal that read-only cannot roll back
-        # ("attempt to write a readonly database"); read-write recovers it, as Chroma would.
-        ok = _recovered_check(db, exc)
-    except sqlite3.DatabaseError as exc:
-        ok = (str(exc),)
-    if not ok or ok[0] != "ok":
-        raise IndexCorruptError(
-            f"the index at {path} is damaged ({ok[0] if ok else 'unreadable'}); "
-            "run `corguide ingest --rebuild` to build a fresh one"
-        )
 
 
 @dataclass
