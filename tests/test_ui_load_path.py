@@ -161,3 +161,34 @@ def test_every_answering_event_shares_one_limit_of_one_per_core(served):
     assert {f.concurrency_id for f in answering} == {ANSWER_GROUP}
     assert {f.concurrency_limit for f in answering} <= {"default", QUEUE_CONCURRENCY}
     assert demo._queue.default_concurrency_limit == QUEUE_CONCURRENCY
+
+
+def test_the_answer_events_convert_their_values_in_the_answer_thread(served):
+    """Gradio ran each of the chat's 23 inputs and outputs through a worker thread of its own
+    per answer; the answering events now leave that to `inline_processing` (issue 17)."""
+    _, demo = served
+    respond = [f for f in demo.fns.values() if f.name == "respond"]
+    assert len(respond) == 2  # Enter and Send
+    assert not any(f.preprocess or f.postprocess for f in respond)
+
+
+def test_inline_processing_converts_as_gradio_does():
+    import gradio as gr
+
+    from ui.chat_tab import inline_processing
+
+    with gr.Blocks():
+        chat, count, keep = gr.Chatbot(), gr.Number(precision=0), gr.State()
+    seen = {}
+
+    def fn(history, n, state):
+        seen.update(history=history, n=n, state=state)
+        yield {chat: [*history, {"role": "assistant", "content": "hi"}], keep: {"raw": 1}}
+
+    payload = [{"role": "user", "content": [{"type": "text", "text": "hello"}]}]
+    (update,) = inline_processing(fn, [chat, count, keep])(payload, 3.0, {"s": 1})
+    assert seen["n"] == 3 and isinstance(seen["n"], int)  # Number's precision applied
+    assert seen["history"] == chat.preprocess(chat.data_model.model_validate(payload))
+    assert seen["state"] == {"s": 1} and update[keep] == {"raw": 1}  # state passes untouched
+    said = [*seen["history"], {"role": "assistant", "content": "hi"}]
+    assert update[chat] == chat.postprocess(said).model_dump()  # serialised, as Gradio sends it
