@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import settings as hyp_settings
@@ -248,6 +249,11 @@ def test_unseen_messages_find_their_intent(classifier, embedder, text, label):
     assert classifier.classify(embedder.embed_query(text)).label == label
 
 
-def test_the_intent_vectors_are_cached(embedder, tmp_path):
+def test_the_intent_vectors_are_cached_and_old_caches_removed(embedder, tmp_path):
+    old = tmp_path / "intents-0000000000000000.npy"  # of other examples: never read again
+    np.save(old, np.zeros((2, 3), dtype=np.float32))
     IntentClassifier.load(embedder, tmp_path)
-    assert list(tmp_path.glob("intents-*.npy"))
+    cached = list(tmp_path.glob("intents-*.npy"))
+    assert len(cached) == 1 and cached[0] != old
+    again = IntentClassifier.load(embedder, tmp_path)  # read back, not embedded again
+    assert list(tmp_path.glob("intents-*.npy")) == cached and len(again.labels) > 10

@@ -82,12 +82,21 @@ def test_a_damaged_onnx_file_is_rebuilt_and_the_user_is_told(tmp_path, capsys, e
     target = onnx_file(tmp_path, model)
     target.parent.mkdir(parents=True, exist_ok=True)  # onnx_file already made it for its memo
     target.write_bytes(b"not an onnx model")
+    # Left by older exports: a one-file model of an older recipe, another model's pair.
+    stale = [target.with_name(n) for n in ("minilm-0123.onnx", "minilm-4567.onnx")]
+    stale.append(weights_file(stale[1]))
+    for path in stale:
+        path.write_bytes(b"an old export")
     rebuilt = Embedder(model, tmp_path)
     vector = rebuilt.embed_query("Which program fits a roofer with 8 workers?")
     assert rebuilt.engine == "onnx"
     assert "damaged" in capsys.readouterr().err
     # The real export replaced the garbage: a small graph, and its weights in their own file.
     assert weights_file(target).stat().st_size > 50_000_000 > target.stat().st_size
+    # Writing the new export removed the old ones (90 MB each in a real data dir).
+    assert sorted(p.name for p in target.parent.glob("minilm-*")) == sorted(
+        [target.name, weights_file(target).name]
+    )
     # The session's sentence-transformers model (no cache dir) is the reference.
     assert embedder.engine == "sentence-transformers"
     reference = embedder.embed_query("Which program fits a roofer with 8 workers?")

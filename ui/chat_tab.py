@@ -6,6 +6,7 @@ Built inside the page's ``gr.Tabs`` by ``ui.app``. The chat reads and writes the
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -101,11 +102,16 @@ class ChatTab:
             self.panel.understood,
             *fields,
         ]
+        # Each component's own pre- and postprocessing, run in the answer's worker thread:
+        # Gradio runs each in a thread of its own, 20 hand-offs per answer (issue 17).
+        respond = inline_processing(self.respond, inputs)
         for trigger in (self.box.submit, self.send.click):
             trigger(
-                self.respond,
+                respond,
                 inputs,
                 outputs,
+                preprocess=False,
+                postprocess=False,
                 api_visibility="undocumented",
                 # The answer comes in one update: a small timer on the chat says it is coming
                 # (drawn by the page from the queue's own messages, no extra update).
@@ -241,3 +247,39 @@ class ChatTab:
 
     def new_chat(self) -> tuple[Any, ...]:
         return ([], {}, {}, render.EMPTY_SOURCES, "", "")
+
+
+def inline_processing(
+    fn: Callable[..., Iterator[dict[Any, Any]]], inputs: list[Any]
+) -> Callable[..., Iterator[dict[Any, Any]]]:
+    """``fn`` for an event registered with ``preprocess=False, postprocess=False``: the same
+    conversions Gradio makes (validate the payload, each component's ``preprocess``, then its
+    ``postprocess`` and serialisation), in the calling thread.
+
+    Gradio runs every input's preprocess and every output's postprocess in a worker thread of
+    its own; for the chat's 10 inputs and 13 outputs those hand-offs under the interpreter lock
+    cost the served chat more than any one step of the answer. State values pass untouched,
+    as Gradio passes them.
+    """
+
+    def pre(block: Any, value: Any) -> Any:
+        if block.stateful:
+            return value
+        model = getattr(block, "data_model", None)
+        if model is not None and value is not None:
+            value = model.model_validate(value, context={"validate_meta": True})
+        return block.preprocess(value)
+
+    def post(block: Any, value: Any) -> Any:
+        if block.stateful:
+            return value
+        value = block.postprocess(value)
+        return value.model_dump() if hasattr(value, "model_dump") else value
+
+    @functools.wraps(fn)
+    def run(*values: Any) -> Iterator[dict[Any, Any]]:
+        ready = [pre(block, value) for block, value in zip(inputs, values, strict=True)]
+        for update in fn(*ready):
+            yield {block: post(block, value) for block, value in update.items()}
+
+    return run

@@ -75,6 +75,7 @@ class IntentClassifier:
                 tmp = cached.with_suffix(".tmp.npy")
                 np.save(tmp, vectors)
                 tmp.replace(cached)
+                _remove_stale(cached)
             except OSError:
                 pass  # read-only data dir: embed again next time
         return cls(examples, vectors)
@@ -88,3 +89,11 @@ class IntentClassifier:
             sims[exclude] = -2.0
         best = int(np.argmax(sims))
         return Intent(self.labels[best], float(sims[best]), self.texts[best])
+
+
+def _remove_stale(current: Path) -> None:
+    """Delete the intent caches of other examples or models beside ``current``: a new one is
+    written whenever the examples change, and nothing reads an old one again (issue 17)."""
+    for path in current.parent.glob("intents-*.npy"):
+        if not path.name.startswith(current.stem):  # this cache, or its copy being written
+            path.unlink(missing_ok=True)

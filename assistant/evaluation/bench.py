@@ -350,7 +350,7 @@ def run_bench(
         figures["warm"] = warm_latency(assistant, asked)
         if ui:
             mix = bench_questions(len(eval_pool()))
-            log(f"chat load: {clients} clients, {answers} answers, a rebuild midway ...")
+            log(f"chat load: {clients} clients for {load_seconds} s, then during a rebuild ...")
             figures["ui_load"] = ui_load(
                 assistant, mix, clients=clients, seconds=load_seconds, answers=answers, rebuild=True
             )
@@ -380,7 +380,7 @@ def run_ui_bench(
     readme: Path | None = PROJECT_ROOT / "README.md",
     log: Callable[[str], None] = print,
 ) -> dict[str, Any]:
-    """``corguide bench --only ui``: the chat load run alone (a rebuild midway) and its floor,
+    """``corguide bench --only ui``: the chat load run alone (then a rebuild phase) and its floor,
     the warm answer, in one run on a copy of the index; the rest of ``out`` stays as it was.
 
     Raises:
@@ -401,7 +401,7 @@ def run_ui_bench(
         assistant = Assistant.load(base.model_copy(update={"data_dir": data, "chroma_path": None}))
         log(f"warm latency over {questions} questions (the chat's floor) ...")
         warm = warm_latency(assistant, bench_questions(questions))
-        log(f"chat load: {clients} clients, {answers} answers, a rebuild midway ...")
+        log(f"chat load: {clients} clients for {load_seconds} s, then during a rebuild ...")
         mix = bench_questions(len(eval_pool()))
         ui = ui_load(
             assistant, mix, clients=clients, seconds=load_seconds, answers=answers, rebuild=True

@@ -8,8 +8,11 @@ use the page's own API: the Ask tab's ``respond`` event through ``queue/join`` a
 session's event stream (``route="page"``, what a browser sends), or ``/gradio_api/call/chat``
 (``route="api"``, what a script sends).
 
-Optionally a ``corguide ingest --rebuild`` runs in another process partway through: the chat
-must keep answering while the index is swapped, and its memory must level off (issue 18).
+The headline figures come from a steady run: the clients and nothing else (the figure issue 17
+asks for: 16 clients for 60 s). Optionally a second phase follows with the same clients asking
+while a ``corguide ingest --rebuild`` runs in another process: the chat must keep answering
+while the index is swapped and then serve the new one, and its memory must level off over
+both phases (issue 18). The rebuild takes one of the two cores, so its latency is its own row.
 """
 
 from __future__ import annotations
@@ -31,8 +34,6 @@ from assistant.evaluation.metrics import percentile
 # Memory is sampled at these shares of the answers: start, after warm-up, ..., end.
 WARMUP_SHARE = 0.1
 MEMORY_POINTS = 10
-# The rebuild starts once this share of the answers is in, so it overlaps the busy middle.
-REBUILD_AT_SHARE = 0.3
 
 
 def _free_port() -> int:
@@ -67,11 +68,16 @@ def _rebuild(data_dir: Path) -> subprocess.Popen:
 
 
 class _Watch:
-    """The server side of a load run: memory at each tenth of the answers, and the rebuild."""
+    """The server side of a load run: its memory at each tenth of the answers, and the rebuild.
+
+    One watch spans both phases (``offset`` is the answers of the phases before the current
+    one), so the memory series runs over every answer of the run.
+    """
 
     def __init__(self, progress: Path, target: int, warmup_seconds: float, hold: Path) -> None:
         self.progress, self.target, self.warmup_seconds = progress, target, warmup_seconds
         self.hold = hold
+        self.offset = 0
         self.start_mb = _rss_mb()
         self.warm_mb: float | None = None
         self.end_mb = self.start_mb
@@ -81,10 +87,9 @@ class _Watch:
         self._next_point = 1
         self._started = time.perf_counter()
         self._rebuild_started = 0.0
-        self.cpu_seconds = 0.0  # this process's, over the clients' run (set by ui_load)
 
-    def step(self, rebuild_dir: Path | None) -> None:
-        done = _progress_count(self.progress)
+    def step(self) -> None:
+        done = self.offset + _progress_count(self.progress)
         elapsed = time.perf_counter() - self._started
         warm = done >= WARMUP_SHARE * self.target or elapsed >= self.warmup_seconds
         if self.warm_mb is None and warm:
@@ -92,29 +97,23 @@ class _Watch:
         if done >= self._next_point * self.target / MEMORY_POINTS:
             self.memory.append({"answers": done, "seconds": round(elapsed, 1), "rss_mb": _rss_mb()})
             self._next_point += 1
-        if (
-            rebuild_dir is not None
-            and self._rebuild is None
-            and done >= REBUILD_AT_SHARE * self.target
-        ):
-            self.hold.touch()
-            self._rebuild = _rebuild(rebuild_dir)
-            self._rebuild_started = time.perf_counter()
-            self.rebuild_info = {"started_after_answers": done}
         if self._rebuild is not None and self._rebuild.poll() is not None:
-            self._record_rebuild(done)
+            self._record_rebuild()
 
-    def _record_rebuild(self, done: int | None) -> None:
+    def start_rebuild(self, data_dir: Path) -> None:
+        """``corguide ingest --rebuild`` in another process; the clients ask until it is done."""
+        self.hold.touch()
+        self._rebuild = _rebuild(data_dir)
+        self._rebuild_started = time.perf_counter()
+        self.rebuild_info = {"started_after_answers": self.offset}
+
+    def _record_rebuild(self) -> None:
         assert self._rebuild is not None and self.rebuild_info is not None
         if "ok" in self.rebuild_info:
             return
         self.hold.unlink(missing_ok=True)
         self.rebuild_info["seconds"] = round(time.perf_counter() - self._rebuild_started, 1)
         self.rebuild_info["ok"] = self._rebuild.returncode == 0
-        if done is None:
-            self.rebuild_info["finished_after_the_run"] = True
-        else:
-            self.rebuild_info["finished_after_answers"] = done
         if not self.rebuild_info["ok"]:
             self.rebuild_info["error"] = (self._rebuild.stderr.read() or "")[-300:]
 
@@ -122,7 +121,72 @@ class _Watch:
         self.end_mb = _rss_mb()
         if self._rebuild is not None and self._rebuild.poll() is None:
             self._rebuild.wait(timeout=900)
-            self._record_rebuild(None)
+            self._record_rebuild()
+
+
+def _live_index(assistant: Any) -> dict[str, Any]:
+    """The index's live collection (its id changes when a rebuild swaps a new one in) and the
+    fingerprint the chat's search serves, read as the chat's own check reads them."""
+    from assistant.index.store import FINGERPRINT_KEY
+
+    search, index = assistant.search, assistant.search.index
+    try:
+        live = index.client.get_collection(
+            name=index.settings.collection, embedding_function=index._ef
+        )
+        collection, stored = str(live.id), (live.metadata or {}).get(FINGERPRINT_KEY)
+    except Exception as exc:  # noqa: BLE001 - reported, not fatal: the figure says what failed
+        return {"collection": None, "error": f"{type(exc).__name__}: {str(exc)[:120]}"}
+    return {"collection": collection, "fingerprint": stored, "served": search.fingerprint}
+
+
+def _phase(
+    work: Path, job: dict[str, Any], watch: _Watch, server: Any
+) -> tuple[dict[str, Any] | None, float, str]:
+    """One run of the clients' process: its figures, this process's CPU seconds, its stderr."""
+    (work / "job.json").write_text(json.dumps(job))
+    (work / "progress").unlink(missing_ok=True)
+    (work / "result.json").unlink(missing_ok=True)
+    cpu_before = sum(server.cpu_times()[:2])
+    with (work / "stderr").open("w") as stderr:  # a file: a full pipe would block it
+        child = subprocess.Popen(
+            [sys.executable, "-m", "assistant.evaluation.load_clients", str(work / "job.json")],
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
+        while child.poll() is None:
+            time.sleep(0.25)
+            watch.step()
+    cpu = sum(server.cpu_times()[:2]) - cpu_before
+    err = (work / "stderr").read_text(errors="replace")
+    try:
+        result = json.loads((work / "result.json").read_text())
+    except (OSError, ValueError):
+        return None, cpu, err
+    watch.offset += len(result["latencies_ms"])
+    return result, cpu, err
+
+
+def _job(
+    work: Path, port: int, route: str, questions: list[str], clients: int, seconds: float
+) -> dict[str, Any]:
+    """What the clients' process is told: where, how, how long, and its files in ``work``."""
+    return {
+        "url": f"http://127.0.0.1:{port}/",
+        "route": route,
+        "questions": questions,
+        "clients": clients,
+        "seconds": seconds,
+        "answers": 0,
+        "max_seconds": 20 * seconds,
+        "progress": str(work / "progress"),
+        # While this file exists (a rebuild is running) the clients keep asking, so the
+        # rebuild's swap happens under load, not after the last answer.
+        "hold": str(work / "hold"),
+        # The figures go to a file, not stdout: 4,000 latencies overflow a pipe's 64 KB, and a
+        # child blocked writing to a pipe nobody reads yet never exits (the bench hung so).
+        "result": str(work / "result.json"),
+    }
 
 
 def ui_load(
@@ -136,15 +200,15 @@ def ui_load(
     warmup_seconds: float = 10.0,
     route: str = "page",
 ) -> dict[str, Any]:
-    """``clients`` concurrent chat users on loopback, for at least ``seconds`` and until
-    ``answers`` answers are in (whichever is later; capped at 20 times ``seconds``).
+    """``clients`` concurrent chat users on loopback for ``seconds`` with nothing else running
+    (the headline figures); with ``rebuild``, then a second phase in which they keep asking
+    while ``corguide ingest --rebuild`` runs on the same data dir, until it has swapped the new
+    index in and ``answers`` answers are in over both phases (``rebuild_phase``).
 
     ``route`` is ``"page"`` (the chat page's own event, as a browser sends it) or ``"api"``
     (``/chat``). Memory (this process's resident set, which serves the app) is recorded at the
-    start, after warm-up and at every tenth of the run; CPU seconds of this process and of the
-    clients' process are divided by the answers. With ``rebuild``, ``corguide ingest
-    --rebuild`` runs in another process on the same data dir once 30% of the answers are in,
-    and the clients keep asking until it has swapped the new index in.
+    start, after warm-up and at every tenth of ``answers``, over both phases; CPU seconds of
+    this process and of the clients' process are divided by each phase's answers.
     """
     import psutil
 
@@ -159,65 +223,49 @@ def ui_load(
     # The same options `corguide chat` serves with: session cap, idle sweeper, argument guard.
     demo.launch(**launch_options("127.0.0.1", port), prevent_thread_lock=True, quiet=True)
     work = Path(tempfile.mkdtemp(prefix="corguide-load-"))
-    job = {
-        "url": f"http://127.0.0.1:{port}/",
-        "route": route,
-        "questions": questions,
-        "clients": clients,
-        "seconds": seconds,
-        "answers": answers,
-        "max_seconds": 20 * seconds,
-        "progress": str(work / "progress"),
-        # While this file exists (a rebuild is running) the clients keep asking, so the
-        # rebuild's swap happens under load, not after the last answer.
-        "hold": str(work / "hold"),
-        # The figures go to a file, not stdout: 4,000 latencies overflow a pipe's 64 KB, and a
-        # child blocked writing to a pipe nobody reads yet never exits (the bench hung so).
-        "result": str(work / "result.json"),
-    }
-    (work / "job.json").write_text(json.dumps(job))
+    job = _job(work, port, route, questions, clients, seconds)
+    job["answers"] = 0 if rebuild else answers  # with a rebuild: over both phases
     server = psutil.Process()
     busy = round(os.getloadavg()[0], 1)  # the other work on the machine, as the run starts
+    watch = _Watch(work / "progress", max(answers, 1), warmup_seconds, work / "hold")
+    second: dict[str, Any] | None = None
     try:
-        watch = _Watch(work / "progress", max(answers, 1), warmup_seconds, work / "hold")
-        cpu_before = sum(server.cpu_times()[:2])
-        with (work / "stderr").open("w") as stderr:  # a file: a full pipe would block it
-            child = subprocess.Popen(
-                [sys.executable, "-m", "assistant.evaluation.load_clients", str(work / "job.json")],
-                stdout=subprocess.DEVNULL,
-                stderr=stderr,
-            )
-            while child.poll() is None:
-                time.sleep(0.25)
-                watch.step(assistant.settings.data_dir if rebuild else None)
-        watch.cpu_seconds = sum(server.cpu_times()[:2]) - cpu_before
-        watch.finish()
-        err = (work / "stderr").read_text(errors="replace")
-        result_text = (work / "result.json").read_text() if (work / "result.json").exists() else ""
+        steady, cpu, err = _phase(work, job, watch, server)
+        if steady is not None and rebuild:
+            before = _live_index(assistant)
+            watch.start_rebuild(assistant.settings.data_dir)
+            # Until the rebuild is in (the hold file) and the answers over both phases are.
+            left = max(answers - watch.offset, 0)
+            job |= {"seconds": 0.0, "answers": left, "max_seconds": 20 * max(seconds, 60.0)}
+            result, rebuild_cpu, _ = _phase(work, job, watch, server)
+            watch.finish()
+            second = _rebuild_summary(result, rebuild_cpu, watch, before, _live_index(assistant))
+        else:
+            watch.finish()
     finally:
         demo.close()
         shutil.rmtree(work, ignore_errors=True)
-    try:
-        result = json.loads(result_text)
-    except ValueError:
+    if steady is None:
         return {"p95_ms": None, "reason": f"the load clients failed: {err.strip()[-300:]}"}
-    return _summary(result, watch, clients) | {
-        "route": ROUTE_NAMES[route],
-        "load_average_at_start": busy,
-    }
+    return (
+        _summary(steady, cpu, clients)
+        | _memory(watch)
+        | {
+            "rebuild_phase": second,
+            "route": ROUTE_NAMES[route],
+            "load_average_at_start": busy,
+        }
+    )
 
 
 def _per_answer(total: float, answers: int, scale: float = 1.0) -> float | None:
     return round(total * scale / answers, 2) if answers else None
 
 
-def _summary(result: dict[str, Any], watch: _Watch, clients: int) -> dict[str, Any]:
-    """The load run's figures: latency, throughput, CPU, errors, memory and the rebuild."""
+def _summary(result: dict[str, Any], cpu_seconds: float, clients: int) -> dict[str, Any]:
+    """One phase's figures: latency, throughput, CPU per answer, updates and errors."""
     latencies, errors = result["latencies_ms"], result["errors"]
-    during = [ms for ms, held in zip(latencies, result["during_rebuild"], strict=True) if held]
-    outside = [ms for ms, held in zip(latencies, result["during_rebuild"], strict=True) if not held]
     wall, n = result["seconds"], len(latencies)
-    base = watch.warm_mb if watch.warm_mb is not None else watch.start_mb
     return {
         "p50_ms": _round(percentile(latencies, 50)),
         "p95_ms": _round(percentile(latencies, 95)),
@@ -226,23 +274,52 @@ def _summary(result: dict[str, Any], watch: _Watch, clients: int) -> dict[str, A
         "seconds": round(wall, 1),
         "answers": n,
         "answers_per_second": round(n / wall, 2) if wall else None,
-        # The rebuild's embedding takes a core for most of the run: the split says what it costs.
-        "p95_ms_during_rebuild": _round(percentile(during, 95)),
-        "p95_ms_without_rebuild": _round(percentile(outside, 95)),
-        "answers_during_rebuild": len(during),
-        "server_cpu_ms_per_answer": _per_answer(watch.cpu_seconds, n, 1000),
+        "server_cpu_ms_per_answer": _per_answer(cpu_seconds, n, 1000),
         "client_cpu_ms_per_answer": _per_answer(result["client_cpu_seconds"], n, 1000),
         "updates_per_answer": _per_answer(result["updates"], n),
         "kb_per_answer": _per_answer(result["bytes"], n, 1 / 1024),
         "errors": len(errors),
         "error_examples": sorted(set(errors))[:3],
+    }
+
+
+def _rebuild_summary(
+    result: dict[str, Any] | None,
+    cpu_seconds: float,
+    watch: _Watch,
+    before: dict[str, Any],
+    after: dict[str, Any],
+) -> dict[str, Any]:
+    """The rebuild phase: its latency and errors, the rebuild, and whether the chat now
+    serves the swapped-in index (a new live collection, its fingerprint the one served)."""
+    info = watch.rebuild_info or {}
+    figures = (
+        _summary(result, cpu_seconds, 0)
+        if result is not None
+        else {"p95_ms": None, "errors": None, "reason": "the load clients failed"}
+    )
+    figures.pop("clients", None)
+    swapped = bool(after.get("collection")) and after.get("collection") != before.get("collection")
+    return figures | {
+        "rebuild": info,
+        "index_swapped": swapped,
+        "serves_the_new_index": swapped and after.get("served") == after.get("fingerprint"),
+        "index_before": before,
+        "index_after": after,
+    }
+
+
+def _memory(watch: _Watch) -> dict[str, Any]:
+    """The server's memory over the whole run (both phases)."""
+    base = watch.warm_mb if watch.warm_mb is not None else watch.start_mb
+    return {
         "rss_start_mb": watch.start_mb,
         "rss_after_warmup_mb": watch.warm_mb,
         "rss_end_mb": watch.end_mb,
         "rss_peak_mb": max([watch.start_mb, watch.end_mb, *(p["rss_mb"] for p in watch.memory)]),
         "rss_growth_after_warmup_mb": round(watch.end_mb - base, 1),
+        "memory_answers": watch.offset,
         "memory_series": watch.memory,
-        "rebuild": watch.rebuild_info,
     }
 
 
@@ -255,24 +332,17 @@ def ui_rows(f: dict[str, Any]) -> list[tuple[str, str, str]]:
     ui, r = f["ui_load"], f["ratios"]
     if ui.get("p95_ms") is None:
         return [("Chat under concurrent clients", "not measured", str(ui.get("reason")))]
-    rebuild = ui.get("rebuild") or {}
     when = f" ({ui['date']}, `{ui['command']}`)" if ui.get("date") else ""
     warm = (ui.get("warm_answer") or f["warm"]["answer"])["p50_ms"]
     cpu = ui.get("server_cpu_ms_per_answer")
-    return [
+    rows = [
         (
-            f"Chat, {ui['clients']} clients on loopback{when}: p50 / p95 ({ui['answers']} "
-            f"answers in {ui['seconds']} s)",
+            f"Chat, {ui['clients']} clients on loopback, nothing else running{when}: p50 / p95 "
+            f"({ui['answers']} answers in {ui['seconds']} s)",
             f"{ui['p50_ms']} / {ui['p95_ms']} ms, {ui['answers_per_second']} answers/s, "
             f"{ui['errors']} errors",
             f"p95 {r['chat_p95_vs_queue_floor']}x the queue floor ({r['chat_queue_floor_ms']} ms:"
             f" warm p50 x {ui['clients']} / {f['machine']['cores']} cores)",
-        ),
-        (
-            "Chat p95 while the rebuild ran / otherwise",
-            f"{ui.get('p95_ms_during_rebuild')} / {ui.get('p95_ms_without_rebuild')} ms",
-            f"{ui.get('answers_during_rebuild')} answers while `corguide ingest --rebuild` "
-            "took a core",
         ),
         (
             "Chat server CPU per answer (the clients' process)",
@@ -280,13 +350,37 @@ def ui_rows(f: dict[str, Any]) -> list[tuple[str, str, str]]:
             f"{ui.get('updates_per_answer')} updates per answer",
             f"{round(cpu / warm, 2) if cpu and warm else None}x the warm answer p50 ({warm} ms)",
         ),
-        (
-            "Chat server memory: start / after warm-up / end",
-            f"{ui['rss_start_mb']} / {ui['rss_after_warmup_mb']} / {ui['rss_end_mb']} MB",
-            f"{ui['rss_growth_after_warmup_mb']:+} MB after warm-up; a `corguide ingest "
-            f"--rebuild` ran meanwhile ({rebuild.get('seconds')} s, ok: {rebuild.get('ok')})",
-        ),
     ]
+    return [*rows, *_rebuild_rows(ui)]
+
+
+def _rebuild_rows(ui: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """The rebuild phase's row, then the memory over the whole run."""
+    phase = ui.get("rebuild_phase") or {}
+    rebuild = phase.get("rebuild") or {}
+    rows = []
+    if phase.get("p95_ms") is not None:
+        served = "yes" if phase.get("serves_the_new_index") else "no"
+        rows.append(
+            (
+                f"Then the same clients while `corguide ingest --rebuild` ran: p50 / p95 "
+                f"({phase['answers']} answers in {phase['seconds']} s)",
+                f"{phase['p50_ms']} / {phase['p95_ms']} ms, {phase['errors']} errors; "
+                f"the chat then served the new index: {served}",
+                f"the rebuild took one of the cores for {rebuild.get('seconds')} s "
+                f"(ok: {rebuild.get('ok')}); {phase.get('server_cpu_ms_per_answer')} ms of "
+                "server CPU per answer",
+            )
+        )
+    during = "; a rebuild ran in the second phase" if rebuild else ""
+    rows.append(
+        (
+            f"Chat server memory: start / after warm-up / end ({ui.get('memory_answers')} answers)",
+            f"{ui['rss_start_mb']} / {ui['rss_after_warmup_mb']} / {ui['rss_end_mb']} MB",
+            f"{ui['rss_growth_after_warmup_mb']:+} MB after warm-up{during}",
+        )
+    )
+    return rows
 
 
 def chat_note(ui: dict[str, Any]) -> str:

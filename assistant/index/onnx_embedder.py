@@ -195,7 +195,24 @@ def export_onnx(model_path: Path, target: Path) -> Path:
             os.replace(staging / name, target.parent / name)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    remove_stale_exports(target)
     return target
+
+
+def remove_stale_exports(current: Path) -> list[Path]:
+    """Delete the other exports beside ``current`` (older recipes' one-file models, other model
+    hashes, their weights): each is 90 MB and nothing reads it again (issue 17). A process that
+    still has one open keeps its copy in memory; one that wants it back exports it again."""
+    keep = {current.name, weights_file(current).name}
+    removed = []
+    for path in sorted(current.parent.glob("minilm-*.onnx*")):
+        if path.name not in keep and path.is_file():
+            try:
+                path.unlink()
+            except OSError:
+                continue  # a read-only cache: left as it was
+            removed.append(path)
+    return removed
 
 
 def _split_weights(single: Path, graph: Path) -> None:
