@@ -2,13 +2,17 @@
 
 On the real corpus, rules and model, through the Assistant: a rebate question with no premium
 still gets the rate the rules hold, then the question for the premium; a question about an
-incentive program goes to the guidance, not the calculator.
+incentive program goes to the guidance, not the calculator; asked with no province, the first
+sentence answers what was asked and reads on its own.
 """
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
+from assistant.answering.sentence_form import leans_back
 from assistant.knowledge.rules import rules_for
 from assistant.tools.incentive_terms import incentive_terms
 
@@ -84,3 +88,59 @@ def test_a_question_about_a_program_goes_to_the_guidance(assistant, question, co
 def test_a_how_much_question_still_goes_to_the_calculator(assistant):
     answer = assistant.ask("our premium is $4,000 in Manitoba, how much is the rebate?")
     assert _incentive(answer).result["amount"] == 3000.0  # worked example in mb.yaml's note
+
+
+# ---- the first sentence answers the question (asked with no province) ------------------------
+
+
+def _lead(answer) -> str:
+    """The answer's first sentence that quotes a passage (it carries a [n] marker)."""
+    line = next(line for line in answer.answer.splitlines() if re.search(r"\[\d+\]", line))
+    return line.split("[")[0].strip()
+
+
+@pytest.mark.parametrize(
+    ("question", "wanted"),
+    [
+        # The general definition, not one province's program.
+        (
+            "What is COR, what is SECOR and what is the difference?",
+            r"^A Certificate of Recognition \(COR\) shows",
+        ),
+        # The consequence of crossing the limit, not the limit itself.
+        ("What happens if our staff grows past 10 workers?", r"must move to regular COR"),
+        # The worker limits, not how many workers the auditor interviews.
+        ("How many workers can I have for SECOR?", r"SECOR is for employers with 10 or fewer"),
+        # The general first steps, not one province's registration deadline.
+        ("How do we register for COR?", r"five stages"),
+        ("How do I get started with COR?", r"five stages"),
+        # A reason to get certified, not what COR is.
+        ("Why should I get COR?", r"main reason to get certified"),
+    ],
+)
+def test_the_first_sentence_answers_the_question(assistant, question, wanted):
+    answer = assistant.ask(question)
+    lead = _lead(answer)
+    assert re.search(wanted, lead), lead
+    assert not leans_back(lead), lead
+
+
+def test_a_get_started_answer_names_the_first_steps(assistant):
+    answer = assistant.ask("How do I get started with COR?")
+    assert "Register with your certifying partner" in answer.answer
+    assert "Take the required courses" in answer.answer
+
+
+@pytest.mark.parametrize(
+    ("text", "leans"),
+    [
+        ("It says the audit takes two days.", True),
+        ("This is the first step.", True),
+        ("They cover the same elements.", True),
+        ("It depends on the certifying partner.", False),
+        ("Itemized invoices are kept for the audit.", False),
+        ("The path has five stages.", False),
+    ],
+)
+def test_leans_back(text, leans):
+    assert leans_back(text) is leans
