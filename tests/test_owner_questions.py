@@ -13,6 +13,7 @@ import re
 import pytest
 
 from assistant.answering.sentence_form import leans_back
+from assistant.dialogue.understand import find_jurisdictions
 from assistant.knowledge.rules import rules_for
 from assistant.tools.incentive_terms import incentive_terms
 
@@ -105,7 +106,7 @@ def _lead(answer) -> str:
         # The general definition, not one province's program.
         (
             "What is COR, what is SECOR and what is the difference?",
-            r"^A Certificate of Recognition \(COR\) shows",
+            r"^(?:A Certificate of Recognition \(COR\) shows|SECOR is the small-employer version)",
         ),
         # The consequence of crossing the limit, not the limit itself.
         ("What happens if our staff grows past 10 workers?", r"must move to regular COR"),
@@ -123,6 +124,10 @@ def test_the_first_sentence_answers_the_question(assistant, question, wanted):
     lead = _lead(answer)
     assert re.search(wanted, lead), lead
     assert not leans_back(lead), lead
+    # Asked with no province, no one province's rule leads, except where the answer is the
+    # provinces' own rules: the limits (by province), Alberta's rule for outgrowing SECOR.
+    if not re.search(r"grows past|How many workers", question):
+        assert not find_jurisdictions(lead), lead
 
 
 def test_a_get_started_answer_names_the_first_steps(assistant):
@@ -138,6 +143,7 @@ def test_a_get_started_answer_names_the_first_steps(assistant):
         ("This is the first step.", True),
         ("They cover the same elements.", True),
         ("It depends on the certifying partner.", False),
+        ("It usually takes 6 to 12 months from start to audit.", False),
         ("Itemized invoices are kept for the audit.", False),
         ("The path has five stages.", False),
     ],

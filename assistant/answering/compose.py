@@ -273,6 +273,10 @@ class Composer:
         rest = [s for s in rest if not s.hedge] + [s for s in rest if s.hedge]
 
         opener = _short_answer_before(everything, lead) if kind == "yesno" else None
+        if opener is None and leans_back(lead.text):
+            # "It says an audit costs at least $2,500" needs what "it" is: the sentence before.
+            opener = _sentence_before(everything, lead)
+        rest = [s for s in rest if opener is None or not _same(s, opener)]
         also = self._other_parts(whole, passages, jurisdiction, question_vector, chosen)
         rest = [s for s in rest if not any(_same(s, a) for a in also)]
         return _cited(lead, rest, passages, opener, also)
@@ -400,8 +404,6 @@ def _pick_lead(ranked: list[Sentence], kind: str | None, *, general: bool) -> Se
     statements = [s for s in ranked if not is_fragment(s.text)]
     if not statements:
         return None
-    # A lead stands alone: "It says ..." needs the sentence before it, which is not shown.
-    statements = [s for s in statements if not leans_back(s.text)] or statements
     facts = [s for s in statements if not s.hedge] or statements
     close = [s for s in facts if s.score >= LEAD_CLOSE * facts[0].score]
     strict = kind in STRICT_KINDS
@@ -449,14 +451,9 @@ def _read_in_order(own: list[Sentence], kind: str | None) -> list[Sentence]:
     return [lead, *rest]
 
 
-def _short_answer_before(everything: list[Sentence], lead: Sentence) -> Sentence | None:
-    """The passage's own short yes/no ("Yes.", "Often yes.", "Not automatically.") before the lead.
-
-    Sections often open with a one- or two-word answer and explain it in the next sentence.
-    Too short to lead alone (it is a fragment), it still answers a yes/no question, so the
-    lead keeps it in front: "Not automatically. The Authority Having Jurisdiction ...".
-    """
-    before = next(
+def _before(everything: list[Sentence], lead: Sentence) -> Sentence | None:
+    """The span just before the lead in its passage."""
+    return next(
         (
             s
             for s in everything
@@ -464,6 +461,22 @@ def _short_answer_before(everything: list[Sentence], lead: Sentence) -> Sentence
         ),
         None,
     )
+
+
+def _sentence_before(everything: list[Sentence], lead: Sentence) -> Sentence | None:
+    """The sentence before the lead in its passage, if it is one (not a list intro)."""
+    before = _before(everything, lead)
+    return before if before is not None and not is_fragment(before.text) else None
+
+
+def _short_answer_before(everything: list[Sentence], lead: Sentence) -> Sentence | None:
+    """The passage's own short yes/no ("Yes.", "Often yes.", "Not automatically.") before the lead.
+
+    Sections often open with a one- or two-word answer and explain it in the next sentence.
+    Too short to lead alone (it is a fragment), it still answers a yes/no question, so the
+    lead keeps it in front: "Not automatically. The Authority Having Jurisdiction ...".
+    """
+    before = _before(everything, lead)
     if before is None or len(before.text.split()) > SHORT_ANSWER_WORDS:
         return None
     return before if _SHORT_ANSWER.match(before.text) else None
