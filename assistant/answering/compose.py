@@ -438,10 +438,9 @@ def _read_in_order(own: list[Sentence], kind: str | None) -> list[Sentence]:
     if not statements:
         return []
     facts = [s for s in statements if not s.hedge] or statements
-    standalone = [s for s in facts if not leans_back(s.text)] or facts  # a lead reads alone
-    lead = standalone[0]
+    lead = facts[0]  # one that leans back ("It says ...") gets the sentence before it (compose)
     if kind in STRICT_KINDS:
-        lead = next((s for s in standalone[:DIRECT_SPANS] if s.fits), lead)
+        lead = next((s for s in facts[:DIRECT_SPANS] if s.fits), lead)
     if kind == "list" and any(s.is_item for s in own):
         if lead.is_item:  # the passage is a bare list: lead with the sentence before it
             before = [s for s in facts if not s.is_item and s.position < lead.position]
