@@ -15,6 +15,10 @@ class InputError(CorguideError, ValueError):
     """A question, jurisdiction, worker count, score or date that cannot be used."""
 
 
+class MissingInputError(InputError):
+    """A figure a calculation needs was not given (the tool can still state its terms)."""
+
+
 class CorpusError(CorguideError):
     """A corpus or rules file that cannot be loaded (the message names the file and line)."""
 

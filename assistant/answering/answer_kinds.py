@@ -51,6 +51,23 @@ KINDS: tuple[AnswerKind, ...] = (
         ),
     ),
     AnswerKind(
+        # "What happens if our staff grows past 10 workers?": what follows from it, a sentence
+        # with a condition and its consequence ("If the headcount goes above 10, ... must move
+        # to regular COR"), not the rule it crosses. Before "number": "what happens when".
+        "consequence",
+        re.compile(
+            r"\bwhat (?:happens|happened|will happen|would happen)\b"
+            r"|\bwhat if\b|\bwhat do (?:i|we) do (?:if|when|once)\b",
+            re.I,
+        ),
+        re.compile(
+            r"\b(?:if|when|once|after|beyond|above|past|more than)\b.{0,120}?\b(?:must|will|has to|"
+            r"have to|needs? to|loses?|lost|no longer|switch\w*|move\w*|becomes?|ends?|stops?)\b"
+            r"|\bno longer\b",
+            re.I,
+        ),
+    ),
+    AnswerKind(
         "number",
         re.compile(
             # "Who can use Small COR?", "whos allowed to do secor": who is eligible, which the

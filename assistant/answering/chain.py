@@ -21,7 +21,13 @@ from assistant.answering.guard import check
 from assistant.answering.llm import llm_answer, load_chat_model
 from assistant.dialogue.intents import IntentClassifier
 from assistant.dialogue.understand import Plan, plan_question, understood_line
-from assistant.errors import CorguideError, IndexIncompleteError, IndexMissingError, InputError
+from assistant.errors import (
+    CorguideError,
+    IndexIncompleteError,
+    IndexMissingError,
+    InputError,
+    MissingInputError,
+)
 from assistant.index.embeddings import load_embedder
 from assistant.index.store import ChromaIndex
 from assistant.knowledge.jurisdictions import NAMES
@@ -36,7 +42,7 @@ from assistant.search.retrieve import (
     lexical_coverage,
 )
 from assistant.settings import Settings, get_settings
-from assistant.tools.registry import describe_tool_call, run_tool
+from assistant.tools.registry import describe_tool_call, run_tool, run_when_missing
 
 REFUSAL = (
     "I can only help with workplace safety certification in Canada: the Certificate of "
@@ -223,6 +229,15 @@ class Assistant:
         for name, args in plan.tools:
             try:
                 result = run_tool(name, args)
+            except MissingInputError as exc:
+                # "What rebate do I get?" with no premium: the rate the rules hold, then the
+                # figure that would turn it into dollars; a tool with no such answer refuses.
+                partial = run_when_missing(name, args)
+                if partial is None:
+                    gathered.notes.append(f"{name}: {exc}")
+                    continue
+                result = partial
+                plan.retrieve = True  # the terms only: the guidance explains the rest
             except CorguideError as exc:
                 gathered.notes.append(f"{name}: {exc}")
                 continue

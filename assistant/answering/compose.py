@@ -23,6 +23,7 @@ from assistant.answering.answer_kinds import (
     question_parts,
     sentence_fits,
 )
+from assistant.answering.sentence_form import as_sentence, is_fragment, leans_back, near_duplicate
 from assistant.dialogue.understand import find_jurisdictions
 from assistant.knowledge.corpus import Chunk
 from assistant.knowledge.sentences import Span, sentences_of, spans_of
@@ -45,9 +46,10 @@ DIRECT_CANDIDATES = 3
 # the question asks for (STRICT_KINDS) or, with no province, names none. Calibrated on gold,
 # phrasing and conversation (issue 13, 2026-12-02): see the commit that set it.
 LEAD_CLOSE = 0.75
-# Kinds specific enough to pick the lead: a number, a duration, a definition. "who" and
-# "yesno" patterns match most sentences (any acronym, any "not" or "can"), so they only boost.
-STRICT_KINDS = frozenset({"number", "duration", "definition"})
+# Kinds specific enough to pick the lead: a number, a duration, a definition, a consequence
+# ("what happens if ..."). "who" and "yesno" patterns match most sentences (any acronym, any
+# "not" or "can"), so they only boost.
+STRICT_KINDS = frozenset({"number", "duration", "definition", "consequence"})
 LIST_ITEMS = 15  # list items shown for "what are the elements/steps": the longest lists have 14-15
 # A sentence's score blends its meaning (cosine of the question's and the sentence's vectors)
 # with the lexical weight (rarity-weighted shared words, scaled so the best sentence is 1).
@@ -234,7 +236,7 @@ class Composer:
             (s for s in everything if s.passage_rank == direct and not s.foreign),
             key=lambda s: s.position,
         )
-        stated = [s for s in own if not s.hedge and not _is_fragment(s.text)]
+        stated = [s for s in own if not s.hedge and not is_fragment(s.text)]
         if direct is not None and jurisdiction is None and not any(s.general for s in stated):
             # Asked with no province, a passage that only lists provinces' rules ("How do we
             # register?": Saskatchewan's deadlines) is no general answer: pick by sentence.
@@ -256,9 +258,9 @@ class Composer:
                 break
             # Weak matches are allowed only beside the lead, from the passage it came from.
             same_passage = bool(chosen) and sentence.passage_rank == chosen[0].passage_rank
-            if (sentence.score < 0.3 * best and not same_passage) or _is_fragment(sentence.text):
+            if (sentence.score < 0.3 * best and not same_passage) or is_fragment(sentence.text):
                 continue
-            if any(_near_duplicate(sentence.text, c.text) for c in chosen):
+            if any(near_duplicate(sentence.text, c.text) for c in chosen):
                 continue
             if sum(c.passage_rank == sentence.passage_rank for c in chosen) >= 2 and chosen:
                 continue
@@ -271,6 +273,10 @@ class Composer:
         rest = [s for s in rest if not s.hedge] + [s for s in rest if s.hedge]
 
         opener = _short_answer_before(everything, lead) if kind == "yesno" else None
+        if opener is None and leans_back(lead.text):
+            # "It says an audit costs at least $2,500" needs what "it" is: the sentence before.
+            opener = _sentence_before(everything, lead)
+        rest = [s for s in rest if opener is None or not _same(s, opener)]
         also = self._other_parts(whole, passages, jurisdiction, question_vector, chosen)
         rest = [s for s in rest if not any(_same(s, a) for a in also)]
         return _cited(lead, rest, passages, opener, also)
@@ -295,7 +301,9 @@ class Composer:
             for sentence in self.rank_sentences(
                 part, passages, jurisdiction, question_vector=question_vector
             ):
-                if sentence.score <= 0 or sentence.hedge or _is_fragment(sentence.text):
+                if sentence.score <= 0 or sentence.hedge or is_fragment(sentence.text):
+                    continue
+                if leans_back(sentence.text):  # it joins the lead: it must read alone
                     continue
                 if kind in STRICT_KINDS and not sentence.fits:
                     continue
@@ -339,11 +347,11 @@ def _cited(
             )
         return numbers[chunk.id]
 
-    said = f"{_as_sentence(opener.text)} " if opener is not None else ""
-    lead_text = f"{said}{_as_sentence(lead.text)} [{cite(lead)}]"
+    said = f"{as_sentence(opener.text)} " if opener is not None else ""
+    lead_text = f"{said}{as_sentence(lead.text)} [{cite(lead)}]"
     for part in also:  # the answer to each later part of the question, in the lead
-        lead_text += f" {_as_sentence(part.text)} [{cite(part)}]"
-    points = [f"- {_as_sentence(s.text)} [{cite(s)}]" for s in rest]
+        lead_text += f" {as_sentence(part.text)} [{cite(part)}]"
+    points = [f"- {as_sentence(s.text)} [{cite(s)}]" for s in rest]
     return lead_text, "\n".join(points), citations
 
 
@@ -393,7 +401,7 @@ def _pick_lead(ranked: list[Sentence], kind: str | None, *, general: bool) -> Se
     province, one that names no province ("Register with your certifying partner." before
     "Saskatchewan (SCSA): finish the courses ...").
     """
-    statements = [s for s in ranked if not _is_fragment(s.text)]
+    statements = [s for s in ranked if not is_fragment(s.text)]
     if not statements:
         return None
     facts = [s for s in statements if not s.hedge] or statements
@@ -426,12 +434,12 @@ def _read_in_order(own: list[Sentence], kind: str | None) -> list[Sentence]:
     first statement that gives one (when the opening sentence only frames the answer). A list
     question gets the list items after the lead.
     """
-    statements = [s for s in own if not _is_fragment(s.text) or (kind == "list" and s.is_item)]
+    statements = [s for s in own if not is_fragment(s.text) or (kind == "list" and s.is_item)]
     if not statements:
         return []
     facts = [s for s in statements if not s.hedge] or statements
-    lead = facts[0]
-    if kind in ("number", "duration", "definition"):
+    lead = facts[0]  # one that leans back ("It says ...") gets the sentence before it (compose)
+    if kind in STRICT_KINDS:
         lead = next((s for s in facts[:DIRECT_SPANS] if s.fits), lead)
     if kind == "list" and any(s.is_item for s in own):
         if lead.is_item:  # the passage is a bare list: lead with the sentence before it
@@ -442,14 +450,9 @@ def _read_in_order(own: list[Sentence], kind: str | None) -> list[Sentence]:
     return [lead, *rest]
 
 
-def _short_answer_before(everything: list[Sentence], lead: Sentence) -> Sentence | None:
-    """The passage's own short yes/no ("Yes.", "Often yes.", "Not automatically.") before the lead.
-
-    Sections often open with a one- or two-word answer and explain it in the next sentence.
-    Too short to lead alone (it is a fragment), it still answers a yes/no question, so the
-    lead keeps it in front: "Not automatically. The Authority Having Jurisdiction ...".
-    """
-    before = next(
+def _before(everything: list[Sentence], lead: Sentence) -> Sentence | None:
+    """The span just before the lead in its passage."""
+    return next(
         (
             s
             for s in everything
@@ -457,6 +460,22 @@ def _short_answer_before(everything: list[Sentence], lead: Sentence) -> Sentence
         ),
         None,
     )
+
+
+def _sentence_before(everything: list[Sentence], lead: Sentence) -> Sentence | None:
+    """The sentence before the lead in its passage, if it is one (not a list intro)."""
+    before = _before(everything, lead)
+    return before if before is not None and not is_fragment(before.text) else None
+
+
+def _short_answer_before(everything: list[Sentence], lead: Sentence) -> Sentence | None:
+    """The passage's own short yes/no ("Yes.", "Often yes.", "Not automatically.") before the lead.
+
+    Sections often open with a one- or two-word answer and explain it in the next sentence.
+    Too short to lead alone (it is a fragment), it still answers a yes/no question, so the
+    lead keeps it in front: "Not automatically. The Authority Having Jurisdiction ...".
+    """
+    before = _before(everything, lead)
     if before is None or len(before.text.split()) > SHORT_ANSWER_WORDS:
         return None
     return before if _SHORT_ANSWER.match(before.text) else None
@@ -468,31 +487,3 @@ SHORT_ANSWER_WORDS = 3
 _SHORT_ANSWER = re.compile(
     r"(?:yes|no|not|often|sometimes|usually|mostly|rarely|never|unknown|none)\b", re.I
 )
-
-
-def _is_fragment(text: str) -> bool:
-    """An intro that only announces a list, or a bare list item, says nothing on its own.
-
-    An intro that gives a figure ("IHSA's page currently lists 14 elements:") states a fact:
-    it is a sentence, shown with a full stop.
-    """
-    text = text.rstrip()
-    if len(text.split()) < 4:
-        return True
-    return text.endswith(":") and not _COUNTED.search(text)
-
-
-# A figure in an intro: a count of things, money or a percent, not a bare year or a date.
-_COUNTED = re.compile(r"\$\s?\d|\d+(?:\.\d+)?\s*%|\b(?!(?:19|20)\d\d\b)\d+\s+[a-z]")
-
-
-def _near_duplicate(a: str, b: str) -> bool:
-    ta, tb = set(tokenize(a)), set(tokenize(b))
-    return bool(ta and tb) and len(ta & tb) / len(ta | tb) >= 0.6
-
-
-def _as_sentence(text: str) -> str:
-    """Capitalized and closed with a full stop (the quote itself stays exact in the citation)."""
-    text = text.rstrip(":;,")
-    text = text[0].upper() + text[1:] if text else text
-    return text if text.endswith((".", "!", "?")) else text + "."

@@ -43,6 +43,23 @@ _ELIGIBILITY = re.compile(
 _INCENTIVE = re.compile(
     r"\brebate|\bincentive|\brefund|\bdiscount|\bpir\b|\bprime\b|\bchoices\b", re.I
 )
+# A question ABOUT an incentive program ("What is PRIME?", "Is the incentive program
+# voluntary?", "Can employers choose not to participate in PRIME?") is for the guidance; the
+# calculator is for "how much would I get" (issue 13). A question with no amount word in it
+# that opens like a definition or a yes/no question is about the program.
+_ABOUT_PROGRAM = re.compile(
+    r"^\s*(?:what(?:'s| is| are| does)|tell me about|explain|is|are|can|does|do|who|when|why|"
+    r"how (?:does|do|is|are))\b",
+    re.I,
+)
+_AMOUNT = re.compile(
+    r"\bpay(?:s|ing)?\b|\bgives?\b|\bhow much\b|\bhow big\b|\bpercent|%|\$|\d|"
+    r"\bget back\b|\bmoney back\b|\bworth\b|"
+    r"\bcalculat|\bestimat|\bwork (?:it )?out\b|\bamount\b|\bpremium\b|\bpayroll\b|"
+    r"\bwhat (?:rebate|refund|discount|incentive)|\b(?:do|would|will|could|can) (?:i|we) "
+    r"(?:get|receive|save|expect)\b|\bwhat(?:'s| is) (?:the|my|our) (?:rebate|refund|discount)",
+    re.I,
+)
 _COSTS = re.compile(
     r"\bcosts?\b|\bprice\b|\bhow much\b|\bexpensive\b|\bcheap|\bfees?\b|\bbudget", re.I
 )
@@ -70,7 +87,7 @@ _SCHEDULE = re.compile(
 )
 _BASE_RATE = re.compile(r"base rate (?:of|is)?\s*\$?\s*(\d+(?:\.\d+)?)", re.I)
 _HOLDS_PROGRAM = re.compile(
-    r"\b(?:hold|have|got|earned|with|as)\s+(?:a\s+|an\s+|our\s+|my\s+)?(SECOR|COR)\b"
+    r"\b(?:hold|have|got|earned|with|as|for)\s+(?:a\s+|an\s+|our\s+|my\s+)?(SECOR|COR)\b"
     r"|\b(SECOR|COR)[- ](?:holders?|certified|cert(?:ificate)? holders?)\b",
     re.I,
 )
@@ -258,7 +275,8 @@ def plan_tools(plan: Plan, question: str, state: ConversationState, stated_here:
         re.I,
     ):
         plan.ask_for_workers = True
-    if _INCENTIVE.search(question) or (
+    asks_amount = not _ABOUT_PROGRAM.search(question) or _AMOUNT.search(question)
+    if (_INCENTIVE.search(question) and asks_amount) or (
         state.premium is not None and find_money(question, "premium|assessment") is not None
     ):
         args: dict = {"jurisdiction": code}

@@ -95,6 +95,12 @@ def describe_incentive(result: IncentiveResult) -> str:
             f"**Estimated {result.incentive_name or 'incentive'} in {place}: "
             f"{money(result.amount)}.**"
         )
+    elif result.needs:  # the terms without the dollars: the rate, then what the dollars need
+        return _join(
+            f"**{result.steps[0].text}**",
+            f"Tell me {result.needs} and I will work out the dollar amount.",
+            _bullets("Watch out:", _texts(result.warnings)),
+        )
     elif result.found:
         lead = f"**{result.incentive_name or 'An incentive'} exists in {place}.**"
     else:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, Field
 
-from assistant.errors import InputError
+from assistant.errors import InputError, MissingInputError
 from assistant.knowledge.jurisdictions import NAMES, brief, parse_amount, parse_jurisdiction
 from assistant.knowledge.rules import IncentiveRule, JurisdictionRules, Sourced, rules_for
 from assistant.presentation.format import money
@@ -48,6 +48,9 @@ class IncentiveResult(BaseModel):
     steps: list[Step]
     warnings: list[Notice]
     sources: list[str]
+    # The figures the dollar amount still needs ("the annual WCB premium"), when the result
+    # states the incentive's terms without computing it (``incentive_terms``).
+    needs: str | None = None
 
 
 @dataclass(frozen=True)
@@ -70,7 +73,7 @@ def _premium(inp: IncentiveInputs, name: str) -> tuple[float, str]:
         return inp.premium, "premium"
     if inp.assessment is not None:
         return inp.assessment, "assessment"
-    raise InputError(f"the {name} needs the annual WCB premium (premium or assessment)")
+    raise MissingInputError(f"the {name} needs the annual WCB premium (premium or assessment)")
 
 
 Formula = Callable[
@@ -136,7 +139,9 @@ def _percent_of_base_assessment_with_floor(
     p: dict[str, float], inp: IncentiveInputs, src: list[str], name: str
 ) -> tuple[float, list[Step], str]:
     if inp.payroll is None or inp.base_rate is None:
-        raise InputError(f"the {name} needs payroll and base rate (per ${p['payroll_unit']:g})")
+        raise MissingInputError(
+            f"the {name} needs payroll and base rate (per ${p['payroll_unit']:g})"
+        )
     unit, pct = p["payroll_unit"], p["percent"]
     base = inp.payroll / unit * inp.base_rate
     standard = base * pct / 100
@@ -320,7 +325,7 @@ def _no_formula_step(rules: JurisdictionRules, inc: IncentiveRule) -> Step:
     return Step(text=text, sources=inc.name.sources)
 
 
-def _formula_notices(
+def formula_notices(
     rules: JurisdictionRules,
     inc: IncentiveRule,
     params: Sourced[dict[str, float]],
@@ -422,5 +427,5 @@ def estimate_incentive(
         return _result(code, prog, inp, inc, None, [_no_formula_step(rules, inc)], "none found", [])
     src = dedupe([*inc.params.sources, *inc.name.sources])
     amount, steps, formula = FORMULAS[inc.kind](inc.params.value, inp, src, inc.name.value)
-    notices = _formula_notices(rules, inc, inc.params, inp, src)
+    notices = formula_notices(rules, inc, inc.params, inp, src)
     return _result(code, prog, inp, inc, amount, steps, formula, notices)

@@ -33,6 +33,7 @@ from assistant.presentation.result_prose import (
 from assistant.tools import chat_tools, costs, eligibility, incentives, render, schedule, scoring
 from assistant.tools.costs import CostComparison
 from assistant.tools.eligibility import EligibilityResult, Notice
+from assistant.tools.incentive_terms import incentive_terms
 from assistant.tools.incentives import IncentiveResult
 from assistant.tools.plan import Plan
 from assistant.tools.plan_export import to_markdown
@@ -160,6 +161,8 @@ class ToolSpec:
         cli: the CLI command's name, or None for a tool with no command of its own.
         public: offered to the language model and as an API endpoint; the chat-only tools
             (readiness check, plan) take the conversation's state instead.
+        when_missing: what the tool can still say when the figures its calculation needs
+            were not given (the incentive's rate without the dollars), from the same arguments.
     """
 
     name: str
@@ -172,6 +175,7 @@ class ToolSpec:
     describe: Callable[[Any], str]
     cli: str | None = None
     public: bool = True
+    when_missing: Callable[..., BaseModel] | None = None
 
     def parameters(self) -> list[str]:
         """The parameter names, in order.
@@ -227,6 +231,7 @@ _ALL: tuple[ToolSpec, ...] = (
         render=render.render_incentive,
         describe=describe_incentive,
         cli="incentive",
+        when_missing=_names_broken_rules(incentive_terms),
     ),
     ToolSpec(
         name="audit_schedule",
@@ -331,6 +336,17 @@ def run_tool(name: str, args: Mapping[str, Any]) -> BaseModel:
     """
     spec = spec_for(name)
     return spec.func(**check_args(spec, args))
+
+
+def run_when_missing(name: str, args: Mapping[str, Any]) -> BaseModel | None:
+    """What the tool says with the figures its calculation lacks left out, if it can say any.
+
+    Example:
+        >>> run_when_missing("estimate_incentive", {"jurisdiction": "AB", "program": "SECOR"}).needs
+        'your annual WCB premium (assessment)'
+    """
+    spec = spec_for(name)
+    return None if spec.when_missing is None else spec.when_missing(**check_args(spec, args))
 
 
 def describe_tool_call(call: ToolCall) -> str:

@@ -1,0 +1,60 @@
+"""Whether a sentence taken from a passage can stand on its own as a point or a lead.
+
+An intro that only announces a list, a bare list item, or a sentence that leans on the one
+before it ("It says ...", "That is true in many places ...") says nothing read alone; the
+composer never leads with one, so the first sentence of an answer answers by itself.
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.search.retrieve import tokenize
+
+
+def is_fragment(text: str) -> bool:
+    """An intro that only announces a list, or a bare list item, says nothing on its own.
+
+    An intro that gives a figure ("IHSA's page currently lists 14 elements:") states a fact:
+    it is a sentence, shown with a full stop.
+    """
+    text = text.rstrip()
+    if len(text.split()) < 4:
+        return True
+    return text.endswith(":") and not _COUNTED.search(text)
+
+
+# A figure in an intro: a count of things, money or a percent, not a bare year or a date.
+_COUNTED = re.compile(r"\$\s?\d|\d+(?:\.\d+)?\s*%|\b(?!(?:19|20)\d\d\b)\d+\s+[a-z]")
+
+
+# A sentence opening with a word that points back ("It says", "This is", "They cover", "So a
+# crew", "But"), which needs the previous sentence to mean anything (issue 13). "It depends",
+# "It varies" and "It usually takes 6 to 12 months" stand alone: "it" names nothing there.
+_LEANS_BACK = re.compile(
+    r"(?:it|its|this|that|these|those|they|their|them|so|but|also|however|instead|such)\b"
+    r"(?!\s+(?:depends|varies|(?:usually |often |typically |generally |normally )?takes)\b)",
+    re.I,
+)
+
+
+def leans_back(text: str) -> bool:
+    """Whether the sentence opens with a word that refers to the sentence before it.
+
+    Example:
+        >>> leans_back("It says the audit takes two days."), leans_back("It depends on the size.")
+        (True, False)
+    """
+    return bool(_LEANS_BACK.match(text.lstrip()))
+
+
+def near_duplicate(a: str, b: str) -> bool:
+    ta, tb = set(tokenize(a)), set(tokenize(b))
+    return bool(ta and tb) and len(ta & tb) / len(ta | tb) >= 0.6
+
+
+def as_sentence(text: str) -> str:
+    """Capitalized and closed with a full stop (the quote itself stays exact in the citation)."""
+    text = text.rstrip(":;,")
+    text = text[0].upper() + text[1:] if text else text
+    return text if text.endswith((".", "!", "?")) else text + "."
