@@ -17,6 +17,8 @@ import numpy as np
 from assistant.knowledge.yaml_strict import load_yaml
 
 DATA = Path(__file__).parent / "data" / "intents.yaml"
+# Whether a question's answer depends on the province: the same nearest-example reading.
+PROVINCE_NEED = Path(__file__).parent / "data" / "province_need.yaml"
 SMALLTALK = ("greet", "thanks", "ok")
 
 
@@ -60,7 +62,7 @@ class IntentClassifier:
         key = hashlib.sha256(
             (path.read_text(encoding="utf-8") + getattr(embedder, "model_id", "")).encode()
         ).hexdigest()[:16]
-        cached = cache_dir / f"intents-{key}.npy" if cache_dir else None
+        cached = cache_dir / f"{path.stem}-{key}.npy" if cache_dir else None
         if cached is not None and cached.is_file():
             try:
                 vectors = np.load(cached)

@@ -140,12 +140,14 @@ def plan_question(
     *,
     intent: Intent | None = None,
     corpus_similarity: float | None = None,
+    province_need: Intent | None = None,
 ) -> Plan:
     """Decide what to do with a message given the conversation so far (the dialogue manager).
 
     ``intent`` is the nearest labelled example (see `assistant.dialogue.intents`) and
     ``corpus_similarity`` the best passage's similarity; without them (tests, tools) the
-    message is taken to be in scope and not small talk.
+    message is taken to be in scope and not small talk. ``province_need`` is the nearest
+    example of ``data/province_need.yaml``: whether the answer depends on the province.
     """
     found = read_slots(state, question)
     early = _reply_first(question, state, found, intent)
@@ -173,6 +175,8 @@ def plan_question(
         corpus_similarity=corpus_similarity,
         in_scope=_in_scope(state, found, intent, corpus_similarity),
         stated_here=found.business_facts,
+        province_need=province_need,
+        earlier=state.last_question,
     )
     plan.notes = slot_notes(found) + plan.notes
     return plan

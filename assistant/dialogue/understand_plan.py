@@ -158,8 +158,11 @@ _GUIDANCE_ALSO = re.compile(
 )
 
 
-def standalone_question(question: str, state: ConversationState, names: dict[str, str]) -> str:
-    """Add what the conversation established to a follow-up, so retrieval sees the context."""
+def standalone_question(
+    question: str, state: ConversationState, names: dict[str, str], earlier: str | None = None
+) -> str:
+    """Add what the conversation established to a follow-up, so retrieval sees the context
+    (``earlier``: the question asked before this one)."""
     extras = []
     if state.jurisdiction and not find_jurisdiction(question):
         extras.append(f"in {names.get(state.jurisdiction, state.jurisdiction)}")
@@ -170,14 +173,30 @@ def standalone_question(question: str, state: ConversationState, names: dict[str
     ):
         extras.append(f"with {state.workers} workers")
     about_money = _INCENTIVE.search(question) or _COSTS.search(question)
+    named = _NAMES_PROGRAM.search(question)
     # "and the rebate?" after the tool recommended SECOR: the passages about SECOR's rebate.
-    if (
-        about_money
-        and not _NAMES_PROGRAM.search(question)
-        and (program := _recommended_program(state))
+    if about_money and not named and (program := _recommended_program(state)):
+        extras.append(f"for {program}")
+    # "and is that checked by an outside auditor?" after "the SECOR audit": that audit, and
+    # "what does the audit look like" for a 9-person firm: the SECOR audit it would take.
+    elif (
+        _ABOUT_AUDIT.search(question)
+        and not named
+        and (program := _audit_program(state, earlier))
     ):
         extras.append(f"for {program}")
     return f"{question} ({', '.join(extras)})" if extras else question
+
+
+_ABOUT_AUDIT = re.compile(r"\baudit|\bpass(?:ing)?\b|\bmarks?\b|\bscor(?:e|ing)\b", re.I)
+
+
+def _audit_program(state: ConversationState, earlier: str | None) -> str | None:
+    """COR or SECOR: the one the question before named, else the one the business fits."""
+    if earlier and (match := _NAMES_PROGRAM.search(earlier)):
+        return match.group(0).upper().replace("SMALL COR", "SECOR")
+    fits = _fitting_program(state)
+    return fits if fits in ("COR", "SECOR") else None
 
 
 _NAMES_PROGRAM = re.compile(r"\b(?:secor|cor|small cor|ocop)\b", re.I)
@@ -185,6 +204,22 @@ _NAMES_PROGRAM = re.compile(r"\b(?:secor|cor|small cor|ocop)\b", re.I)
 
 # Nearest-example similarities (all-MiniLM-L6-v2 cosine), calibrated on the gold refusal items
 # and the phrasing/conversation splits on 2026-12-01: greetings and thanks land at 0.7 and more
+
+
+# Nearest example of data/province_need.yaml at least this close, labelled `depends`: the
+# answer is a province's own, so ask which. Calibrated 2026-12-02 on the gold, phrasing,
+# conversation and dev splits: every figure is the same from 0.40 to 0.50, and 0.60 loses a
+# dev item; 0.45 is the middle of the flat band ("do tiny outfits like us get a simpler
+# certificate" lands at 0.48).
+PROVINCE_NEED_MIN = 0.45
+
+
+def _depends_by_meaning(province_need: Intent | None) -> bool:
+    return (
+        province_need is not None
+        and province_need.label == "depends"
+        and province_need.similarity >= PROVINCE_NEED_MIN
+    )
 
 
 def plan_for(
@@ -197,6 +232,8 @@ def plan_for(
     corpus_similarity: float | None,
     in_scope: bool = True,
     stated_here: bool = False,
+    province_need: Intent | None = None,
+    earlier: str | None = None,
 ) -> Plan:
     """Plan the tools and retrieval for a question with the state it is asked in."""
     tool_state = (
@@ -204,13 +241,17 @@ def plan_for(
         if workers_for_answer is not None
         else state
     )
-    standalone = standalone_question(question, tool_state, names)
+    standalone = standalone_question(question, tool_state, names, earlier)
     plan = Plan(question, standalone, state, in_scope)
     if not in_scope:
         plan.retrieve = False
         return plan
     code = state.jurisdiction
-    depends = _JURISDICTION_DEPENDENT.search(question) or _OWN_PLAN(question)
+    depends = (
+        _JURISDICTION_DEPENDENT.search(question)
+        or _OWN_PLAN(question)
+        or _depends_by_meaning(province_need)
+    )
     if code is None and depends and not _GENERAL.search(question):
         plan.ask_for_jurisdiction = True
         plan.state = state.model_copy(update={"pending": question, "asked_for": "province"})
@@ -326,7 +367,7 @@ def plan_tools(plan: Plan, question: str, state: ConversationState, stated_here:
             )
 
 
-def _recommended_program(state: ConversationState) -> str | None:
+def _fitting_program(state: ConversationState) -> str | None:
     """The program the eligibility tool recommends for the business the state describes."""
     if state.jurisdiction is None or state.workers is None:
         return None
@@ -341,11 +382,19 @@ def _recommended_program(state: ConversationState) -> str | None:
         )
     except CorguideError:  # a count or province the tool refuses: no program to carry
         return None
+    return result.recommended
+
+
+def _recommended_program(state: ConversationState) -> str | None:
+    """The fitting program, when an incentive of the province names it (for money questions)."""
+    recommended = _fitting_program(state)
+    if recommended is None or state.jurisdiction is None:
+        return None
     # Only a program some incentive of the province names: otherwise the tool's own default
     # (its first incentive) answers better than "no incentive for OCOP".
     incentives = rules_for(state.jurisdiction).incentives
-    named = any(result.recommended in incentive.programs for incentive in incentives)
-    return result.recommended if named else None
+    named = any(recommended in incentive.programs for incentive in incentives)
+    return recommended if named else None
 
 
 def _OWN_PLAN(question: str) -> bool:  # noqa: N802 (reads like the regexes above)
