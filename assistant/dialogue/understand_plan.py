@@ -173,17 +173,17 @@ def standalone_question(
     ):
         extras.append(f"with {state.workers} workers")
     about_money = _INCENTIVE.search(question) or _COSTS.search(question)
-    named = _NAMES_PROGRAM.search(question)
-    # "and the rebate?" after the tool recommended SECOR: the passages about SECOR's rebate.
-    if about_money and not named and (program := _recommended_program(state)):
-        extras.append(f"for {program}")
-    # "and is that checked by an outside auditor?" after "the SECOR audit": that audit, and
-    # "what does the audit look like" for a 9-person firm: the SECOR audit it would take.
-    elif (
-        _ABOUT_AUDIT.search(question)
-        and not named
-        and (program := _audit_program(state, earlier))
-    ):
+    program = None
+    if _NAMES_PROGRAM.search(question):
+        pass  # the question says which program itself
+    elif about_money:
+        # "and the rebate?" after the tool recommended SECOR: the passages about its rebate.
+        program = _recommended_program(state)
+    elif _ABOUT_AUDIT.search(question):
+        # "and is that checked by an outside auditor?" after "the SECOR audit": that audit;
+        # "what does the audit look like" for a 9-person firm: the SECOR audit it would take.
+        program = _audit_program(state, earlier)
+    if program:
         extras.append(f"for {program}")
     return f"{question} ({', '.join(extras)})" if extras else question
 
