@@ -142,3 +142,29 @@ def test_we_are_at_n_states_the_head_count_but_at_n_alone_does_not():
     assert update_state(empty, "at 6").workers is None  # a time as much as a count
     nine = ConversationState(jurisdiction="SK", workers=9)
     assert update_state(nine, "we are at 12 now").workers == 12
+
+
+def _planned_tools(messages: list[str]) -> list[list[str]]:
+    state, tools = ConversationState(), []
+    for message in messages:
+        plan = plan_question(message, state, NAMES)
+        state = plan.state
+        tools.append([name for name, _ in plan.tools])
+    return tools
+
+
+@pytest.mark.parametrize(
+    "messages",
+    [
+        ["how many workers can we have and still get SECOR in Saskatchewan?", "we're at 6"],
+        ["do small companies in Ontario have to do the full COR?", "we're 5 people"],
+    ],
+)
+def test_a_bare_head_count_after_a_size_question_checks_which_program_fits(messages):
+    assert "check_eligibility" in _planned_tools(messages)[-1]
+
+
+def test_a_count_asked_as_a_question_keeps_to_the_question_before():
+    # "and with 25?" after a rebate question: the rebate again, not an eligibility card.
+    tools = _planned_tools(["what's the PIR rebate in Alberta on a $60k premium?", "and with 25?"])
+    assert "check_eligibility" not in tools[-1]

@@ -267,6 +267,7 @@ def _follow_up(
         intent=None,
         corpus_similarity=None,
         stated_here=True,
+        count_stated="workers" in found.changes and not is_question(question),
     )
     plan.question = question
     plan.act = "correction" if _CORRECTION.search(question) else "follow_up"

@@ -234,6 +234,7 @@ def plan_for(
     stated_here: bool = False,
     province_need: Intent | None = None,
     earlier: str | None = None,
+    count_stated: bool = False,
 ) -> Plan:
     """Plan the tools and retrieval for a question with the state it is asked in."""
     tool_state = (
@@ -258,7 +259,7 @@ def plan_for(
     if code is None:
         plan.general_first = True
     if code:
-        plan_tools(plan, question, tool_state, stated_here)
+        plan_tools(plan, question, tool_state, stated_here, count_stated=count_stated)
         if plan.ask_for_workers:
             plan.state = state.model_copy(update={"pending": question, "asked_for": "workers"})
     if plan.tools and not _GUIDANCE_ALSO.search(question):
@@ -291,7 +292,16 @@ def guidance_focus(question: str) -> str:
     return " ".join(kept) or question
 
 
-def plan_tools(plan: Plan, question: str, state: ConversationState, stated_here: bool) -> None:
+def plan_tools(
+    plan: Plan,
+    question: str,
+    state: ConversationState,
+    stated_here: bool,
+    *,
+    count_stated: bool = False,
+) -> None:
+    """The tools ``question`` needs; ``count_stated``: the message was only a head count ("we're
+    at 6" after "how many workers can we have for SECOR?"), so which program fits is wanted."""
     code = state.jurisdiction
     follow_up_on_size = bool(
         HIRE_MORE.search(question) or ONE_MORE.search(question) or LOSE.search(question)
@@ -300,7 +310,7 @@ def plan_tools(plan: Plan, question: str, state: ConversationState, stated_here:
     # asked; what the owner wants to know is which program fits.
     just_facts = stated_here and "?" not in question and not _GUIDANCE_ALSO.search(question)
     if state.workers is not None and (
-        _ELIGIBILITY.search(question) or follow_up_on_size or just_facts
+        _ELIGIBILITY.search(question) or follow_up_on_size or just_facts or count_stated
     ):
         args = {"jurisdiction": code, "workers": state.workers}
         for slot in ("subcontractors", "public_contracts", "owner_operator"):
