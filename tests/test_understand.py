@@ -168,3 +168,23 @@ def test_a_count_asked_as_a_question_keeps_to_the_question_before():
     # "and with 25?" after a rebate question: the rebate again, not an eligibility card.
     tools = _planned_tools(["what's the PIR rebate in Alberta on a $60k premium?", "and with 25?"])
     assert "check_eligibility" not in tools[-1]
+
+
+def test_a_score_list_with_spaces_is_scored_not_read_as_a_premium():
+    state = plan_question(
+        "our NWT company just finished its yearly self-audit", ConversationState(), NAMES
+    ).state
+    plan = plan_question(
+        "hazard assessment 92, training 48, inspections 85, emergency response 80 - did we pass?",
+        state,
+        NAMES,
+    )
+    assert plan.state.premium is None  # "assessment 92" is a score, not a $92 WCB assessment
+    ((name, args),) = [t for t in plan.tools if t[0] == "score_audit"]
+    assert args["element_scores"] == {
+        "Hazard Assessment": 92.0,
+        "Training": 48.0,
+        "Inspections": 85.0,
+        "Emergency Response": 80.0,
+    }
+    assert not [t for t in plan.tools if t[0] == "estimate_incentive"]
