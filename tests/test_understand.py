@@ -188,3 +188,32 @@ def test_a_score_list_with_spaces_is_scored_not_read_as_a_premium():
         "Emergency Response": 80.0,
     }
     assert not [t for t in plan.tools if t[0] == "estimate_incentive"]
+
+
+@pytest.mark.parametrize(
+    ("messages", "home", "there"),
+    [
+        (
+            ["we're a Montreal steel erector, 20 workers", "what if we take a job in Ontario?"],
+            "QC",
+            "ON",
+        ),
+        (
+            [
+                "small carpentry business in Charlottetown, 4 of us",
+                "we're bidding on a government job in Newfoundland next year",
+            ],
+            "PE",
+            "NL",
+        ),
+    ],
+)
+def test_a_job_in_another_province_searches_that_province_for_outside_firms(messages, home, there):
+    state = ConversationState()
+    for message in messages:
+        plan = plan_question(message, state, NAMES)
+        state = plan.state
+    assert state.jurisdiction == home  # where the business is does not move
+    assert plan.retrieve and plan.search_in == there
+    assert "reciprocity" in plan.standalone
+    assert "check_eligibility" not in [name for name, _ in plan.tools]

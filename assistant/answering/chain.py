@@ -260,7 +260,11 @@ class Assistant:
         if plan.retrieve:
             # With no province yet, the national and topic documents answer first: one
             # province's passage is never presented as the answer ("What is COR?").
-            where = plan.state.jurisdiction or ("national" if plan.general_first else None)
+            where = (
+                plan.search_in
+                or plan.state.jurisdiction
+                or ("national" if plan.general_first else None)
+            )
             gathered.passages = self.search.search(
                 plan.focus, jurisdiction=where, k=self.settings.top_k, vector=plan.vector
             )

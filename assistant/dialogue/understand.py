@@ -164,7 +164,8 @@ def plan_question(
     follow_up = _follow_up(question, state, new_state, found, names)
     if follow_up is not None:
         return follow_up
-    if found.business_facts and not is_question(question) and not _TOPICAL.search(question):
+    stated = found.business_facts and not is_question(question)
+    if stated and not _TOPICAL.search(question) and not found.work_in:
         return _context_plan(question, new_state, found, names)
     plan = plan_for(
         question,
@@ -177,6 +178,7 @@ def plan_question(
         stated_here=found.business_facts,
         province_need=province_need,
         earlier=state.last_question,
+        work_in=found.work_in,
     )
     plan.notes = slot_notes(found) + plan.notes
     return plan

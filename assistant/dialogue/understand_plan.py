@@ -116,6 +116,7 @@ class Plan:
     reply: str = ""  # what the assistant says itself before any answer (acknowledgement)
     notes: list[str] = field(default_factory=list)  # how slots were read, shown to the user
     general_first: bool = False  # no province yet: answer from the national/general documents
+    search_in: str | None = None  # the province to search when not the business's own
     vector: list[float] | None = None  # the message's embedding, computed once per turn
 
     @property
@@ -235,15 +236,21 @@ def plan_for(
     province_need: Intent | None = None,
     earlier: str | None = None,
     count_stated: bool = False,
+    work_in: str | None = None,
 ) -> Plan:
-    """Plan the tools and retrieval for a question with the state it is asked in."""
+    """Plan the tools and retrieval for a question with the state it is asked in (``work_in``:
+    the province of a job outside the business's own)."""
     tool_state = (
         state.model_copy(update={"workers": workers_for_answer})
         if workers_for_answer is not None
         else state
     )
     standalone = standalone_question(question, tool_state, names, earlier)
-    plan = Plan(question, standalone, state, in_scope)
+    if work_in and state.jurisdiction:
+        # The passages on what that province asks of a firm based elsewhere.
+        home, there = (names.get(c, c) for c in (state.jurisdiction, work_in))
+        standalone = f"{question} (a {home} firm working in {there}: COR reciprocity)"
+    plan = Plan(question, standalone, state, in_scope, search_in=work_in)
     if not in_scope:
         plan.retrieve = False
         return plan
@@ -262,7 +269,10 @@ def plan_for(
         plan_tools(plan, question, tool_state, stated_here, count_stated=count_stated)
         if plan.ask_for_workers:
             plan.state = state.model_copy(update={"pending": question, "asked_for": "workers"})
-    if plan.tools and not _GUIDANCE_ALSO.search(question):
+    if work_in:
+        # Which program fits at home is known already; the job elsewhere is the question.
+        plan.tools[:] = [t for t in plan.tools if t[0] != "check_eligibility"]
+    elif plan.tools and not _GUIDANCE_ALSO.search(question):
         plan.retrieve = False
     plan.focus = guidance_focus(standalone) if plan.tools else standalone
     if _PARTNER.search(question):
