@@ -217,3 +217,18 @@ def test_a_job_in_another_province_searches_that_province_for_outside_firms(mess
     assert plan.retrieve and plan.search_in == there
     assert "reciprocity" in plan.standalone
     assert "check_eligibility" not in [name for name, _ in plan.tools]
+
+
+def test_sorry_before_a_new_question_answers_the_new_question():
+    state = ConversationState(jurisdiction="ON", workers=20, last_question="which program?")
+    plan = plan_question(
+        "sorry, back to COR: how soon after we send in the internal audit does IHSA do the "
+        "external one?",
+        state,
+        NAMES,
+    )
+    assert plan.act == "question" and plan.retrieve
+    assert plan.standalone.startswith("sorry, back to COR: how soon")
+    # ...while a real correction still re-asks the question before with the new count.
+    fixed = plan_question("sorry, 12 workers not 21", state, NAMES)
+    assert fixed.act == "correction" and fixed.standalone.startswith("which program?")

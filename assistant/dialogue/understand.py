@@ -55,6 +55,10 @@ _RESET = re.compile(
 SMALLTALK_MIN = 0.55
 RESET_MIN = 0.75
 SMALLTALK_MAX_WORDS = 8
+# A correction ("sorry, 12 not 21", "actually we're in Manitoba") re-asks the last question
+# only when at most this many of its own words are left over; calibrated on the conversation
+# split (2026-12-02), where its three corrections leave none and a new question after "sorry" 9.
+CORRECTION_NEW_WORDS_MAX = 3
 # Scope from meaning (cosine similarities of all-MiniLM-L6-v2, calibrated on the gold refusal
 # and not-covered items, 2026-12-01). A message close to an out-of-scope example (>= 0.55) is
 # refused unless the corpus is closer than 0.55 ("GST on a renovation invoice in Alberta"
@@ -257,7 +261,14 @@ def _follow_up(
         and not _residual(question, found)
         and bool(state.last_question)
     )
-    if _CORRECTION.search(question) and found.business_facts and state.last_question:
+    # "sorry, 12 not 21" corrects the question before; "sorry, back to COR: how soon after the
+    # internal audit does IHSA do the external one?" asks a new one (its own words remain).
+    if (
+        _CORRECTION.search(question)
+        and found.business_facts
+        and state.last_question
+        and len(_residual(question, found)) <= CORRECTION_NEW_WORDS_MAX
+    ):
         elliptical = True
     if not (elliptical and state.last_question and state.last_question != question):
         return None
