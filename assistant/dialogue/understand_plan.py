@@ -310,8 +310,7 @@ def plan_tools(
     *,
     count_stated: bool = False,
 ) -> None:
-    """The tools ``question`` needs; ``count_stated``: the message was only a head count ("we're
-    at 6" after "how many workers can we have for SECOR?"), so which program fits is wanted."""
+    """The tools ``question`` needs (``count_stated``: the message was only a head count)."""
     code = state.jurisdiction
     follow_up_on_size = bool(
         HIRE_MORE.search(question) or ONE_MORE.search(question) or LOSE.search(question)
