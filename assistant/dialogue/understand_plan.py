@@ -310,7 +310,6 @@ def plan_tools(
     *,
     count_stated: bool = False,
 ) -> None:
-    """The tools ``question`` needs (``count_stated``: the message was only a head count)."""
     code = state.jurisdiction
     follow_up_on_size = bool(
         HIRE_MORE.search(question) or ONE_MORE.search(question) or LOSE.search(question)
@@ -318,6 +317,7 @@ def plan_tools(
     # "We're a landscaping company in Alberta with 8 workers": a statement of facts, no question
     # asked; what the owner wants to know is which program fits.
     just_facts = stated_here and "?" not in question and not _GUIDANCE_ALSO.search(question)
+    # count_stated: the message was only a head count ("we're at 6" after a SECOR-limit one).
     if state.workers is not None and (
         _ELIGIBILITY.search(question) or follow_up_on_size or just_facts or count_stated
     ):
