@@ -302,6 +302,16 @@ def guidance_focus(question: str) -> str:
     return " ".join(kept) or question
 
 
+def _eligibility_args(state: ConversationState) -> dict:
+    args: dict = {"jurisdiction": state.jurisdiction, "workers": state.workers}
+    for slot in ("subcontractors", "public_contracts", "owner_operator"):
+        if getattr(state, slot):
+            args[slot] = True
+    if state.industry:
+        args["industry"] = state.industry
+    return args
+
+
 def plan_tools(
     plan: Plan,
     question: str,
@@ -321,13 +331,7 @@ def plan_tools(
     if state.workers is not None and (
         _ELIGIBILITY.search(question) or follow_up_on_size or just_facts or count_stated
     ):
-        args = {"jurisdiction": code, "workers": state.workers}
-        for slot in ("subcontractors", "public_contracts", "owner_operator"):
-            if getattr(state, slot):
-                args[slot] = True
-        if state.industry:
-            args["industry"] = state.industry
-        plan.tools.append(("check_eligibility", args))
+        plan.tools.append(("check_eligibility", _eligibility_args(state)))
     elif _ELIGIBILITY.search(question) and re.search(
         r"\bwhich (?:program|one|cert|class)|\bsecor or cor|\bcor or secor|\bqualif|\bsecor\b|"
         r"\bsmall cor\b|\bfits?\b",
@@ -390,15 +394,8 @@ def _fitting_program(state: ConversationState) -> str | None:
     """The program the eligibility tool recommends for the business the state describes."""
     if state.jurisdiction is None or state.workers is None:
         return None
-    slots = {
-        slot: True
-        for slot in ("subcontractors", "public_contracts", "owner_operator")
-        if getattr(state, slot)
-    }
     try:
-        result = check_eligibility(
-            state.jurisdiction, state.workers, industry=state.industry, **slots
-        )
+        result = check_eligibility(**_eligibility_args(state))
     except CorguideError:  # a count or province the tool refuses: no program to carry
         return None
     return result.recommended
