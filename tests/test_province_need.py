@@ -62,3 +62,11 @@ def test_a_program_question_with_a_city_but_no_count_asks_for_the_count(assistan
     answer = assistant.ask("Kelowna framing crew, can we do Small COR?", ConversationState())
     assert answer.route == "ask", answer.answer
     assert "How many workers" in answer.answer
+
+
+def test_each_examples_file_keeps_its_own_cache(embedder, tmp_path):
+    # Writing the province-need cache must not delete the intents cache beside it (and back).
+    IntentClassifier.load(embedder, tmp_path)
+    IntentClassifier.load(embedder, tmp_path, PROVINCE_NEED)
+    assert len(list(tmp_path.glob("intents-*.npy"))) == 1
+    assert len(list(tmp_path.glob("province_need-*.npy"))) == 1
