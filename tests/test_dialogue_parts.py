@@ -45,6 +45,11 @@ from assistant.dialogue.understand import read_slots
         ("our bc restaurant has nineteen employees", "BC"),
         ("sk trucking outfit, 20 drivers", "SK"),
         ("qc firm bidding in Ontario", "QC"),
+        # Bodies and programs of one province only.
+        ("Qu'est-ce qu'une mutuelle de prévention?", "QC"),
+        ("Pourquoi adhérer à une mutuelle ?", "QC"),
+        ("Does York Region require COR?", "ON"),
+        ("is HCSAS SECOR under 10", "SK"),
     ],
 )
 def test_a_place_names_its_province(text, code):
@@ -236,6 +241,7 @@ def test_intent_examples_are_one_data_file():
         ("hey", "greet"),
         ("Who won the world cup?", "out_of_scope"),
         ("and the rebate?", "in_scope"),
+        ("Quels sont les avantages d'une mutuelle de prévention?", "in_scope"),
         # Everyday safety questions the guides only touch: "not covered", never a refusal.
         ("what PPE do roofers need?", "in_scope"),
         ("how do I lock out a machine before repairs?", "in_scope"),

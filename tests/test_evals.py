@@ -456,3 +456,20 @@ def test_the_shipped_baseline_covers_the_wild_split(shipped):
     assert baseline is not None and baseline["commit"]
     wild = [x.item.id for x in shipped if x.item.split == "wild"]
     assert wild and all(i in baseline["items"] for i in wild)
+
+
+@pytest.mark.parametrize(
+    ("answer", "supported"),
+    [
+        ({"route": "ask", "citations": [], "tool_calls": []}, None),  # a question back
+        ({"route": "retrieval", "citations": [], "tool_calls": []}, 0.0),  # a claim, no source
+        ({"route": "ask", "citations": [{"n": 1}], "tool_calls": []}, 1.0),  # general, then ask
+        ({"route": "tool", "citations": [], "tool_calls": [{"name": "x"}]}, 1.0),
+    ],
+)
+def test_only_answers_that_state_something_are_scored_for_support(answer, supported):
+    from assistant.evaluation.runner import ItemResult, _score_support
+
+    result = ItemResult(id="x", kind="single", where="f:1", group="AB", messages=["q"])
+    _score_support({"refused": False, "not_covered": False, **answer}, result)
+    assert result.scores.get("supported") == supported

@@ -142,3 +142,93 @@ def test_we_are_at_n_states_the_head_count_but_at_n_alone_does_not():
     assert update_state(empty, "at 6").workers is None  # a time as much as a count
     nine = ConversationState(jurisdiction="SK", workers=9)
     assert update_state(nine, "we are at 12 now").workers == 12
+
+
+def _planned_tools(messages: list[str]) -> list[list[str]]:
+    state, tools = ConversationState(), []
+    for message in messages:
+        plan = plan_question(message, state, NAMES)
+        state = plan.state
+        tools.append([name for name, _ in plan.tools])
+    return tools
+
+
+@pytest.mark.parametrize(
+    "messages",
+    [
+        ["how many workers can we have and still get SECOR in Saskatchewan?", "we're at 6"],
+        ["do small companies in Ontario have to do the full COR?", "we're 5 people"],
+    ],
+)
+def test_a_bare_head_count_after_a_size_question_checks_which_program_fits(messages):
+    assert "check_eligibility" in _planned_tools(messages)[-1]
+
+
+def test_a_count_asked_as_a_question_keeps_to_the_question_before():
+    # "and with 25?" after a rebate question: the rebate again, not an eligibility card.
+    tools = _planned_tools(["what's the PIR rebate in Alberta on a $60k premium?", "and with 25?"])
+    assert "check_eligibility" not in tools[-1]
+
+
+def test_a_score_list_with_spaces_is_scored_not_read_as_a_premium():
+    state = plan_question(
+        "our NWT company just finished its yearly self-audit", ConversationState(), NAMES
+    ).state
+    plan = plan_question(
+        "hazard assessment 92, training 48, inspections 85, emergency response 80 - did we pass?",
+        state,
+        NAMES,
+    )
+    assert plan.state.premium is None  # "assessment 92" is a score, not a $92 WCB assessment
+    ((name, args),) = [t for t in plan.tools if t[0] == "score_audit"]
+    assert args["element_scores"] == {
+        "Hazard Assessment": 92.0,
+        "Training": 48.0,
+        "Inspections": 85.0,
+        "Emergency Response": 80.0,
+    }
+    assert not [t for t in plan.tools if t[0] == "estimate_incentive"]
+
+
+@pytest.mark.parametrize(
+    ("messages", "home", "there"),
+    [
+        (
+            ["we're a Montreal steel erector, 20 workers", "what if we take a job in Ontario?"],
+            "QC",
+            "ON",
+        ),
+        (
+            [
+                "small carpentry business in Charlottetown, 4 of us",
+                "we're bidding on a government job in Newfoundland next year",
+            ],
+            "PE",
+            "NL",
+        ),
+    ],
+)
+def test_a_job_in_another_province_searches_that_province_for_outside_firms(messages, home, there):
+    state = ConversationState()
+    for message in messages:
+        plan = plan_question(message, state, NAMES)
+        state = plan.state
+    assert state.jurisdiction == home  # where the business is does not move
+    assert plan.retrieve and plan.search_in == there
+    assert "reciprocity" in plan.standalone
+    assert "check_eligibility" not in [name for name, _ in plan.tools]
+
+
+def test_sorry_before_a_new_question_answers_the_new_question():
+    state = ConversationState(jurisdiction="ON", workers=20, last_question="which program?")
+    plan = plan_question(
+        "sorry, back to COR: how soon after we send in the internal audit does IHSA do the "
+        "external one?",
+        state,
+        NAMES,
+    )
+    assert plan.act == "question" and plan.retrieve
+    assert plan.standalone.startswith("sorry, back to COR: how soon")
+    # ...while a real correction still re-asks the question before with the new count.
+    fixed = plan_question("sorry, 12 workers not 21", state, NAMES)
+    assert fixed.act == "correction" and fixed.standalone.startswith("which program?")

@@ -19,7 +19,7 @@ from assistant.answering.answer import Answer, Citation, ConversationState, Tool
 from assistant.answering.compose import SLOT_WORDS, Composer
 from assistant.answering.guard import check
 from assistant.answering.llm import llm_answer, load_chat_model
-from assistant.dialogue.intents import IntentClassifier
+from assistant.dialogue.intents import PROVINCE_NEED, IntentClassifier
 from assistant.dialogue.understand import Plan, plan_question, understood_line
 from assistant.errors import (
     CorguideError,
@@ -112,7 +112,9 @@ class Assistant:
         self.composer = Composer(dict(bm25.idf) if bm25 else None)
         self.llm = llm
         # Derived caches (intent vectors, the gazetteer) live in one folder of the data dir.
-        self.intents = IntentClassifier.load(search.index.embedder, settings.data_dir / "cache")
+        cache = settings.data_dir / "cache"
+        self.intents = IntentClassifier.load(search.index.embedder, cache)
+        self.province_need = IntentClassifier.load(search.index.embedder, cache, PROVINCE_NEED)
         self._runnable: Any = None
 
     @classmethod
@@ -216,7 +218,12 @@ class Assistant:
         hits = self.search.index.query(vector, 1, None)
         corpus_similarity = hits[0].score if hits else 0.0
         plan = plan_question(
-            question, inputs["state"], NAMES, intent=intent, corpus_similarity=corpus_similarity
+            question,
+            inputs["state"],
+            NAMES,
+            intent=intent,
+            corpus_similarity=corpus_similarity,
+            province_need=self.province_need.classify(vector),
         )
         if plan.focus == question:
             plan.vector = vector
@@ -253,7 +260,11 @@ class Assistant:
         if plan.retrieve:
             # With no province yet, the national and topic documents answer first: one
             # province's passage is never presented as the answer ("What is COR?").
-            where = plan.state.jurisdiction or ("national" if plan.general_first else None)
+            where = (
+                plan.search_in
+                or plan.state.jurisdiction
+                or ("national" if plan.general_first else None)
+            )
             gathered.passages = self.search.search(
                 plan.focus, jurisdiction=where, k=self.settings.top_k, vector=plan.vector
             )
@@ -282,10 +293,12 @@ class Assistant:
         if plan.act == "context":
             return self._context_answer(gathered, base)
         covered = self._covered(gathered)
-        if not covered and plan.ask_for_jurisdiction:
-            # Nothing general answers it: the province is what is missing, so ask for it.
+        if not covered and (plan.ask_for_jurisdiction or plan.ask_for_workers):
+            # Nothing general answers it: the province or the head count is what is missing,
+            # so ask for it ("can we do Small COR?" in Vancouver needs the count).
             base["route"] = "ask"
-            return Answer(answer=ASK_JURISDICTION, asked_back=True, **base)
+            ask = ASK_JURISDICTION if plan.ask_for_jurisdiction else ASK_WORKERS
+            return Answer(answer=ask, asked_back=True, **base)
         if not covered:
             text = " ".join(
                 [

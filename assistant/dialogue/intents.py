@@ -17,6 +17,8 @@ import numpy as np
 from assistant.knowledge.yaml_strict import load_yaml
 
 DATA = Path(__file__).parent / "data" / "intents.yaml"
+# Whether a question's answer depends on the province: the same nearest-example reading.
+PROVINCE_NEED = Path(__file__).parent / "data" / "province_need.yaml"
 SMALLTALK = ("greet", "thanks", "ok")
 
 
@@ -60,7 +62,7 @@ class IntentClassifier:
         key = hashlib.sha256(
             (path.read_text(encoding="utf-8") + getattr(embedder, "model_id", "")).encode()
         ).hexdigest()[:16]
-        cached = cache_dir / f"intents-{key}.npy" if cache_dir else None
+        cached = cache_dir / f"{path.stem}-{key}.npy" if cache_dir else None
         if cached is not None and cached.is_file():
             try:
                 vectors = np.load(cached)
@@ -75,7 +77,7 @@ class IntentClassifier:
                 tmp = cached.with_suffix(".tmp.npy")
                 np.save(tmp, vectors)
                 tmp.replace(cached)
-                _remove_stale(cached)
+                _remove_stale(cached, path.stem)
             except OSError:
                 pass  # read-only data dir: embed again next time
         return cls(examples, vectors)
@@ -91,9 +93,10 @@ class IntentClassifier:
         return Intent(self.labels[best], float(sims[best]), self.texts[best])
 
 
-def _remove_stale(current: Path) -> None:
-    """Delete the intent caches of other examples or models beside ``current``: a new one is
-    written whenever the examples change, and nothing reads an old one again (issue 17)."""
-    for path in current.parent.glob("intents-*.npy"):
+def _remove_stale(current: Path, examples: str) -> None:
+    """Delete the caches of other versions of the ``examples`` file (or other models) beside
+    ``current``: a new one is written whenever the examples change, and nothing reads an old
+    one again (issue 17). The caches of other example files stay."""
+    for path in current.parent.glob(f"{examples}-*.npy"):
         if not path.name.startswith(current.stem):  # this cache, or its copy being written
             path.unlink(missing_ok=True)

@@ -88,10 +88,15 @@ _PLUS_OWNER = re.compile(
     re.I,
 )
 _MONEY = re.compile(
-    r"(?P<neg>-\s*)?\$?\s*(?P<amount>\d[\d,]*(?:\.\d+)?)\s*(?P<scale>k\b|m\b|million\b|thousand\b|"
+    r"(?P<neg>-\s*)?(?P<dollar>\$)?\s*(?P<amount>\d[\d,]*(?:\.\d+)?)\s*(?P<scale>k\b|m\b|million\b|thousand\b|"
     r"grand\b)?",
     re.I,
 )
+# A number with no "$" and no "k"/"thousand" counts as money beside "premium" or "assessment"
+# only from this much: "hazard assessment 92, training 48" is a score list, while owners give
+# premiums and payrolls as "$800", "60k" or "55000" (the gold, phrasing and conversation
+# splits have no bare amount under 1,000).
+BARE_AMOUNT_MIN = 1000
 _SCALES = {"k": 1e3, "thousand": 1e3, "grand": 1e3, "m": 1e6, "million": 1e6}
 
 
@@ -241,6 +246,8 @@ def find_money(text: str, keyword: str) -> float | None:
         40000.0
         >>> find_money("we have 9 workers", "premium") is None
         True
+        >>> find_money("hazard assessment 92, training 48", "premium|assessment") is None
+        True
     """
     digits = words_to_digits(text)
     key = re.compile(r"\b(?:" + keyword + r")s?\b", re.I)
@@ -266,6 +273,8 @@ def find_money(text: str, keyword: str) -> float | None:
             value = _as_number(match.group("amount")) * _SCALES.get(
                 (match.group("scale") or "").lower(), 1
             )
+            if value < BARE_AMOUNT_MIN and not (match.group("dollar") or match.group("scale")):
+                continue  # "hazard assessment 92": an audit score beside the word, not money
             distance = abs(match.start() - kmatch.start())
             if best is None or distance < best[0]:
                 best = (distance, value)

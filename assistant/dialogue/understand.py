@@ -55,6 +55,10 @@ _RESET = re.compile(
 SMALLTALK_MIN = 0.55
 RESET_MIN = 0.75
 SMALLTALK_MAX_WORDS = 8
+# A correction ("sorry, 12 not 21", "actually we're in Manitoba") re-asks the last question
+# only when at most this many of its own words are left over; calibrated on the conversation
+# split (2026-12-02), where its three corrections leave none and a new question after "sorry" 9.
+CORRECTION_NEW_WORDS_MAX = 3
 # Scope from meaning (cosine similarities of all-MiniLM-L6-v2, calibrated on the gold refusal
 # and not-covered items, 2026-12-01). A message close to an out-of-scope example (>= 0.55) is
 # refused unless the corpus is closer than 0.55 ("GST on a renovation invoice in Alberta"
@@ -140,12 +144,14 @@ def plan_question(
     *,
     intent: Intent | None = None,
     corpus_similarity: float | None = None,
+    province_need: Intent | None = None,
 ) -> Plan:
     """Decide what to do with a message given the conversation so far (the dialogue manager).
 
     ``intent`` is the nearest labelled example (see `assistant.dialogue.intents`) and
     ``corpus_similarity`` the best passage's similarity; without them (tests, tools) the
-    message is taken to be in scope and not small talk.
+    message is taken to be in scope and not small talk. ``province_need`` is the nearest
+    example of ``data/province_need.yaml``: whether the answer depends on the province.
     """
     found = read_slots(state, question)
     early = _reply_first(question, state, found, intent)
@@ -162,7 +168,8 @@ def plan_question(
     follow_up = _follow_up(question, state, new_state, found, names)
     if follow_up is not None:
         return follow_up
-    if found.business_facts and not is_question(question) and not _TOPICAL.search(question):
+    stated = found.business_facts and not is_question(question)
+    if stated and not _TOPICAL.search(question) and not found.work_in:
         return _context_plan(question, new_state, found, names)
     plan = plan_for(
         question,
@@ -173,6 +180,9 @@ def plan_question(
         corpus_similarity=corpus_similarity,
         in_scope=_in_scope(state, found, intent, corpus_similarity),
         stated_here=found.business_facts,
+        province_need=province_need,
+        earlier=state.last_question,
+        work_in=found.work_in,
     )
     plan.notes = slot_notes(found) + plan.notes
     return plan
@@ -251,7 +261,14 @@ def _follow_up(
         and not _residual(question, found)
         and bool(state.last_question)
     )
-    if _CORRECTION.search(question) and found.business_facts and state.last_question:
+    # "sorry, 12 not 21" corrects the question before; "sorry, back to COR: how soon after the
+    # internal audit does IHSA do the external one?" asks a new one (its own words remain).
+    if (
+        _CORRECTION.search(question)
+        and found.business_facts
+        and state.last_question
+        and len(_residual(question, found)) <= CORRECTION_NEW_WORDS_MAX
+    ):
         elliptical = True
     if not (elliptical and state.last_question and state.last_question != question):
         return None
@@ -263,6 +280,7 @@ def _follow_up(
         intent=None,
         corpus_similarity=None,
         stated_here=True,
+        count_stated="workers" in found.changes and not is_question(question),
     )
     plan.question = question
     plan.act = "correction" if _CORRECTION.search(question) else "follow_up"

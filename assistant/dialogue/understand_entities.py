@@ -83,7 +83,7 @@ def _industries() -> list[tuple[str, re.Pattern[str]]]:
 
 
 _SCORE_PAIR = re.compile(
-    r"([A-Za-z][A-Za-z &/,'-]{2,60}?)\s*(?:=|:|-|at|got|scored)\s*(-?\d{1,3}(?:\.\d+)?)\s*%?", re.I
+    r"([A-Za-z][A-Za-z &/,'-]{2,60}?)\s*(=|:|-|at|got|scored|\s)\s*(-?\d{1,3}(?:\.\d+)?)\s*%?", re.I
 )
 
 
@@ -221,11 +221,21 @@ def element_scores(question: str) -> dict[str, float]:
     Example:
         >>> element_scores("Training=85, Hazard Control: 90%. Our crew ratio=7. Did we pass?")
         {'Training': 85.0, 'Hazard Control': 90.0}
+        >>> element_scores("hazard assessment 92, training 48 - did we pass?")
+        {'Hazard Assessment': 92.0, 'Training': 48.0}
     """
     stems = _element_stems()
     scores: dict[str, float] = {}
-    for raw, value in _SCORE_PAIR.findall(business_text(question)):
-        words = [w for w in re.findall(r"[A-Za-z]+", raw) if w.lower() not in _PAIR_FILLER]
+    for raw, separator, value in _SCORE_PAIR.findall(business_text(question)):
+        every = re.findall(r"[A-Za-z]+", raw)
+        # "hazard assessment 92, training 48": a space is enough between a name and its score,
+        # but then the name must start and end on element words ("scored 85 on training and 90
+        # on hazard assessment" is not "On Training And: 90").
+        if separator.isspace() and (
+            every[0].lower() in _PAIR_FILLER or every[-1].lower() in _PAIR_FILLER
+        ):
+            continue
+        words = [w for w in every if w.lower() not in _PAIR_FILLER]
         if words and all(len(w) >= 3 and w.lower()[:_STEM] in stems for w in words):
             name = _LEADING_FILLER.sub("", raw.strip(" ,"))
             scores[name.title()] = float(value)

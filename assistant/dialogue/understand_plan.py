@@ -116,6 +116,7 @@ class Plan:
     reply: str = ""  # what the assistant says itself before any answer (acknowledgement)
     notes: list[str] = field(default_factory=list)  # how slots were read, shown to the user
     general_first: bool = False  # no province yet: answer from the national/general documents
+    search_in: str | None = None  # the province to search when not the business's own
     vector: list[float] | None = None  # the message's embedding, computed once per turn
 
     @property
@@ -158,8 +159,11 @@ _GUIDANCE_ALSO = re.compile(
 )
 
 
-def standalone_question(question: str, state: ConversationState, names: dict[str, str]) -> str:
-    """Add what the conversation established to a follow-up, so retrieval sees the context."""
+def standalone_question(
+    question: str, state: ConversationState, names: dict[str, str], earlier: str | None = None
+) -> str:
+    """Add what the conversation established to a follow-up, so retrieval sees the context
+    (``earlier``: the question asked before this one)."""
     extras = []
     if state.jurisdiction and not find_jurisdiction(question):
         extras.append(f"in {names.get(state.jurisdiction, state.jurisdiction)}")
@@ -170,14 +174,30 @@ def standalone_question(question: str, state: ConversationState, names: dict[str
     ):
         extras.append(f"with {state.workers} workers")
     about_money = _INCENTIVE.search(question) or _COSTS.search(question)
-    # "and the rebate?" after the tool recommended SECOR: the passages about SECOR's rebate.
-    if (
-        about_money
-        and not _NAMES_PROGRAM.search(question)
-        and (program := _recommended_program(state))
-    ):
+    program = None
+    if _NAMES_PROGRAM.search(question):
+        pass  # the question says which program itself
+    elif about_money:
+        # "and the rebate?" after the tool recommended SECOR: the passages about its rebate.
+        program = _recommended_program(state)
+    elif _ABOUT_AUDIT.search(question):
+        # "and is that checked by an outside auditor?" after "the SECOR audit": that audit;
+        # "what does the audit look like" for a 9-person firm: the SECOR audit it would take.
+        program = _audit_program(state, earlier)
+    if program:
         extras.append(f"for {program}")
     return f"{question} ({', '.join(extras)})" if extras else question
+
+
+_ABOUT_AUDIT = re.compile(r"\baudit|\bpass(?:ing)?\b|\bmarks?\b|\bscor(?:e|ing)\b", re.I)
+
+
+def _audit_program(state: ConversationState, earlier: str | None) -> str | None:
+    """COR or SECOR: the one the question before named, else the one the business fits."""
+    if earlier and (match := _NAMES_PROGRAM.search(earlier)):
+        return match.group(0).upper().replace("SMALL COR", "SECOR")
+    fits = _fitting_program(state)
+    return fits if fits in ("COR", "SECOR") else None
 
 
 _NAMES_PROGRAM = re.compile(r"\b(?:secor|cor|small cor|ocop)\b", re.I)
@@ -185,6 +205,22 @@ _NAMES_PROGRAM = re.compile(r"\b(?:secor|cor|small cor|ocop)\b", re.I)
 
 # Nearest-example similarities (all-MiniLM-L6-v2 cosine), calibrated on the gold refusal items
 # and the phrasing/conversation splits on 2026-12-01: greetings and thanks land at 0.7 and more
+
+
+# Nearest example of data/province_need.yaml at least this close, labelled `depends`: the
+# answer is a province's own, so ask which. Calibrated 2026-12-02 on the gold, phrasing,
+# conversation and dev splits: every figure is the same from 0.40 to 0.50, and 0.60 loses a
+# dev item; 0.45 is the middle of the flat band ("do tiny outfits like us get a simpler
+# certificate" lands at 0.48).
+PROVINCE_NEED_MIN = 0.45
+
+
+def _depends_by_meaning(province_need: Intent | None) -> bool:
+    return (
+        province_need is not None
+        and province_need.label == "depends"
+        and province_need.similarity >= PROVINCE_NEED_MIN
+    )
 
 
 def plan_for(
@@ -197,30 +233,46 @@ def plan_for(
     corpus_similarity: float | None,
     in_scope: bool = True,
     stated_here: bool = False,
+    province_need: Intent | None = None,
+    earlier: str | None = None,
+    count_stated: bool = False,
+    work_in: str | None = None,
 ) -> Plan:
-    """Plan the tools and retrieval for a question with the state it is asked in."""
+    """Plan the tools and retrieval for a question with the state it is asked in (``work_in``:
+    the province of a job outside the business's own)."""
     tool_state = (
         state.model_copy(update={"workers": workers_for_answer})
         if workers_for_answer is not None
         else state
     )
-    standalone = standalone_question(question, tool_state, names)
-    plan = Plan(question, standalone, state, in_scope)
+    standalone = standalone_question(question, tool_state, names, earlier)
+    if work_in and state.jurisdiction:
+        # The passages on what that province asks of a firm based elsewhere.
+        home, there = (names.get(c, c) for c in (state.jurisdiction, work_in))
+        standalone = f"{question} (a {home} firm working in {there}: COR reciprocity)"
+    plan = Plan(question, standalone, state, in_scope, search_in=work_in)
     if not in_scope:
         plan.retrieve = False
         return plan
     code = state.jurisdiction
-    depends = _JURISDICTION_DEPENDENT.search(question) or _OWN_PLAN(question)
+    depends = (
+        _JURISDICTION_DEPENDENT.search(question)
+        or _OWN_PLAN(question)
+        or _depends_by_meaning(province_need)
+    )
     if code is None and depends and not _GENERAL.search(question):
         plan.ask_for_jurisdiction = True
         plan.state = state.model_copy(update={"pending": question, "asked_for": "province"})
     if code is None:
         plan.general_first = True
     if code:
-        plan_tools(plan, question, tool_state, stated_here)
+        plan_tools(plan, question, tool_state, stated_here, count_stated=count_stated)
         if plan.ask_for_workers:
             plan.state = state.model_copy(update={"pending": question, "asked_for": "workers"})
-    if plan.tools and not _GUIDANCE_ALSO.search(question):
+    if work_in:
+        # Which program fits at home is known already; the job elsewhere is the question.
+        plan.tools[:] = [t for t in plan.tools if t[0] != "check_eligibility"]
+    elif plan.tools and not _GUIDANCE_ALSO.search(question):
         plan.retrieve = False
     plan.focus = guidance_focus(standalone) if plan.tools else standalone
     if _PARTNER.search(question):
@@ -250,7 +302,24 @@ def guidance_focus(question: str) -> str:
     return " ".join(kept) or question
 
 
-def plan_tools(plan: Plan, question: str, state: ConversationState, stated_here: bool) -> None:
+def _eligibility_args(state: ConversationState) -> dict:
+    args: dict = {"jurisdiction": state.jurisdiction, "workers": state.workers}
+    for slot in ("subcontractors", "public_contracts", "owner_operator"):
+        if getattr(state, slot):
+            args[slot] = True
+    if state.industry:
+        args["industry"] = state.industry
+    return args
+
+
+def plan_tools(
+    plan: Plan,
+    question: str,
+    state: ConversationState,
+    stated_here: bool,
+    *,
+    count_stated: bool = False,
+) -> None:
     code = state.jurisdiction
     follow_up_on_size = bool(
         HIRE_MORE.search(question) or ONE_MORE.search(question) or LOSE.search(question)
@@ -258,16 +327,11 @@ def plan_tools(plan: Plan, question: str, state: ConversationState, stated_here:
     # "We're a landscaping company in Alberta with 8 workers": a statement of facts, no question
     # asked; what the owner wants to know is which program fits.
     just_facts = stated_here and "?" not in question and not _GUIDANCE_ALSO.search(question)
+    # count_stated: the message was only a head count ("we're at 6" after a SECOR-limit one).
     if state.workers is not None and (
-        _ELIGIBILITY.search(question) or follow_up_on_size or just_facts
+        _ELIGIBILITY.search(question) or follow_up_on_size or just_facts or count_stated
     ):
-        args = {"jurisdiction": code, "workers": state.workers}
-        for slot in ("subcontractors", "public_contracts", "owner_operator"):
-            if getattr(state, slot):
-                args[slot] = True
-        if state.industry:
-            args["industry"] = state.industry
-        plan.tools.append(("check_eligibility", args))
+        plan.tools.append(("check_eligibility", _eligibility_args(state)))
     elif _ELIGIBILITY.search(question) and re.search(
         r"\bwhich (?:program|one|cert|class)|\bsecor or cor|\bcor or secor|\bqualif|\bsecor\b|"
         r"\bsmall cor\b|\bfits?\b",
@@ -326,26 +390,27 @@ def plan_tools(plan: Plan, question: str, state: ConversationState, stated_here:
             )
 
 
-def _recommended_program(state: ConversationState) -> str | None:
+def _fitting_program(state: ConversationState) -> str | None:
     """The program the eligibility tool recommends for the business the state describes."""
     if state.jurisdiction is None or state.workers is None:
         return None
-    slots = {
-        slot: True
-        for slot in ("subcontractors", "public_contracts", "owner_operator")
-        if getattr(state, slot)
-    }
     try:
-        result = check_eligibility(
-            state.jurisdiction, state.workers, industry=state.industry, **slots
-        )
+        result = check_eligibility(**_eligibility_args(state))
     except CorguideError:  # a count or province the tool refuses: no program to carry
+        return None
+    return result.recommended
+
+
+def _recommended_program(state: ConversationState) -> str | None:
+    """The fitting program, when an incentive of the province names it (for money questions)."""
+    recommended = _fitting_program(state)
+    if recommended is None or state.jurisdiction is None:
         return None
     # Only a program some incentive of the province names: otherwise the tool's own default
     # (its first incentive) answers better than "no incentive for OCOP".
     incentives = rules_for(state.jurisdiction).incentives
-    named = any(result.recommended in incentive.programs for incentive in incentives)
-    return result.recommended if named else None
+    named = any(recommended in incentive.programs for incentive in incentives)
+    return recommended if named else None
 
 
 def _OWN_PLAN(question: str) -> bool:  # noqa: N802 (reads like the regexes above)

@@ -89,6 +89,9 @@ class Understood:
     count_problem: str | None = None
     hypothetical_workers: int | None = None
     change_note: str | None = None
+    # "a job in Ontario" from a Quebec firm: where the work is, when it is not where the
+    # business is (what that province asks of outside firms: reciprocity, its contracts).
+    work_in: str | None = None
 
     @property
     def business_facts(self) -> bool:
@@ -112,7 +115,9 @@ def read_slots(state: ConversationState, text: str) -> Understood:
             and place.code != state.jurisdiction
             and (_WORK_ELSEWHERE.search(before) or _HYPOTHETICAL.search(text))
         )
-        if not elsewhere:
+        if elsewhere:
+            found.work_in = place.code
+        else:
             changes["jurisdiction"] = place.code
             # Where the province came from ("Edmonton"), for the understood line.
             changes["province_from"] = place.matched.title() if place.kind == "city" else None

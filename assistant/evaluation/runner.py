@@ -111,7 +111,10 @@ def _score_support(last: dict[str, Any], result: ItemResult) -> None:
     result.not_covered = bool(last["not_covered"])
     if not result.refused:
         result.scores["not_covered_share"] = 1.0 if result.not_covered else 0.0
-        if not result.not_covered:
+        # A question back ("Which province or territory is your business in?") states no fact,
+        # so like "not covered" it has nothing to support; its item still fails on its facts.
+        asked_only = last.get("route") == "ask" and not last["citations"]
+        if not result.not_covered and not asked_only:
             # An answer must rest on something the user can check: a passage or a tool result.
             result.scores["supported"] = 1.0 if (last["citations"] or last["tool_calls"]) else 0.0
 

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.dialogue.intents import IntentClassifier
+from assistant.dialogue.intents import DATA, PROVINCE_NEED, IntentClassifier
 from assistant.dialogue.places import write_places_cache
 from assistant.errors import IndexCorruptError, IndexMissingError
 from assistant.index.embeddings import load_embedder
@@ -149,7 +149,8 @@ def _write_question_caches(
     vectors_file = vectors_path(settings)
     if changed or stored_fingerprint(vectors_file) != fingerprint:
         save_vectors(index, vectors_file, fingerprint)
-    IntentClassifier.load(index.embedder, settings.data_dir / "cache")
+    for examples in (DATA, PROVINCE_NEED):
+        IntentClassifier.load(index.embedder, settings.data_dir / "cache", examples)
     write_places_cache(settings.data_dir / "cache")
     index.embedder.prepare()  # the ONNX export, which a no-change ingest has not needed
 
