@@ -33,9 +33,15 @@ browser:
 lint: install
 	$(BIN)/ruff check .
 
+# Two pytest-xdist workers, whole files to each (--dist loadfile: a module's served app and
+# fixtures stay in one process); the real index is ingested once and copied to each worker
+# (tests/conftest.py). Two, not more: calibrated on this project's 2-core machine, where much
+# of the suite waits on child processes, servers and a browser rather than computing.
+PYTEST_WORKERS ?= 2
+
 test: install browser
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 	$(BIN)/corguide eval
 
 # The developer's loop: lint and every test that needs neither the real model, nor the real
