@@ -35,8 +35,8 @@ lint: install
 
 # Two pytest-xdist workers, whole files to each (--dist loadfile: a module's served app and
 # fixtures stay in one process); the real index is ingested once and copied to each worker
-# (tests/conftest.py). Two, not more: calibrated on this project's 2-core machine, where much
-# of the suite waits on child processes, servers and a browser rather than computing.
+# (tests/conftest.py). Two: this project's machine has 2 cores, and each worker loads the model
+# and copies the index (its wall-time gain is not yet measured on a quiet machine).
 PYTEST_WORKERS ?= 2
 
 test: install browser
