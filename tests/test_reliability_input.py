@@ -311,8 +311,14 @@ def test_absurd_tool_input_gets_a_clear_message(name, kwargs, message):
 
 
 def _handler(app, name: str):
-    """A tab's event handler, called directly (the page wires it to its components)."""
-    return next(f.fn for f in app.fns.values() if f.name == name)
+    """A tab's event handler, called directly (the page wires it to its components).
+
+    The chat's answering events convert their values themselves (``ui.chat_tab.
+    inline_processing``, Gradio's own checks: a dropdown value off its list is Gradio's error
+    message there); the handler under it is what these fuzz with raw values.
+    """
+    fn = next(f.fn for f in app.fns.values() if f.name == name)
+    return getattr(fn, "__wrapped__", fn)
 
 
 def _history(events: list[dict]) -> list[dict]:
