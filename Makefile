@@ -33,15 +33,9 @@ browser:
 lint: install
 	$(BIN)/ruff check .
 
-# Two pytest-xdist workers, whole files to each (--dist loadfile: a module's served app and
-# fixtures stay in one process); the real index is ingested once and copied to each worker
-# (tests/conftest.py). Two: this project's machine has 2 cores, and each worker loads the model
-# and copies the index (its wall-time gain is not yet measured on a quiet machine).
-PYTEST_WORKERS ?= 2
-
 test: install browser
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
+	$(BIN)/python -m pytest
 	$(BIN)/corguide eval
 
 # The developer's loop: lint and every test that needs neither the real model, nor the real

@@ -3,8 +3,6 @@ fake embedder for tests of the wiring, and the served chat app and Chroma server
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import os
 import shutil
 import socket
@@ -80,31 +78,11 @@ def embedder(settings):
 
 
 @pytest.fixture(scope="session")
-def built_index(settings, embedder, tmp_path_factory: pytest.TempPathFactory):
-    """The real corpus ingested once into a real embedded Chroma for the whole session.
+def built_index(settings, embedder):
+    """The real corpus ingested once into a real embedded Chroma for the whole session."""
+    from assistant.index.ingest import ingest
 
-    Under pytest-xdist (`make test` runs two workers) the first worker to need it ingests into
-    a data dir all workers share, under a file lock; each worker then copies that data dir into
-    its own (Chroma files are not shared between processes) and gets the first ingest's report.
-    One ingest per run, not one per worker: it is the suite's costliest fixture (tens of seconds
-    of both cores).
-    """
-    from assistant.index.ingest import IngestReport, ingest
-
-    if not os.environ.get("PYTEST_XDIST_WORKER"):
-        return ingest(settings)
-    from filelock import FileLock  # a dependency of chromadb and huggingface_hub
-
-    shared = tmp_path_factory.getbasetemp().parent / "shared-index"
-    report_file = shared / "report.json"
-    with FileLock(str(shared) + ".lock"):
-        if not report_file.exists():
-            data = shared / "data"
-            report = ingest(settings.model_copy(update={"data_dir": data}))
-            report_file.write_text(json.dumps(report.to_dict()), encoding="utf-8")
-    shutil.copytree(shared / "data", settings.data_dir, dirs_exist_ok=True)
-    report = IngestReport(**json.loads(report_file.read_text(encoding="utf-8")))
-    return dataclasses.replace(report, location=str(settings.chroma_dir))
+    return ingest(settings)
 
 
 @pytest.fixture(scope="session")
