@@ -82,6 +82,16 @@ class IntentClassifier:
                 pass  # read-only data dir: embed again next time
         return cls(examples, vectors)
 
+    def left_out_mistakes(self) -> list[str]:
+        """Examples that, left out, land on another label: the check every examples file must
+        pass (tests/test_dialogue_parts.py, tests/test_province_need.py)."""
+        wrong = []
+        for i, (label, text) in enumerate(zip(self.labels, self.texts, strict=True)):
+            got = self.classify(self.vectors[i], exclude=i)
+            if got.label != label:
+                wrong.append(f"{text!r}: {label} -> {got.label} (nearest {got.example!r})")
+        return wrong
+
     def classify(self, vector: Any, *, exclude: int | None = None) -> Intent:
         """The nearest example's label; ``exclude`` leaves one example out (for the test)."""
         query = np.asarray(vector, dtype=np.float32)
