@@ -63,6 +63,8 @@ CASES = [
     ("YT", 1, {"owner_operator": True}, ["COR", "SECOR", "OCOP"], "OCOP"),
     ("YT", 1, {"owner_operator": True, "subcontractors": True}, ["COR", "SECOR"], "COR"),
     ("YT", 2, {"owner_operator": True}, ["COR", "SECOR"], "SECOR"),
+    ("YT", 1, {"partners": True}, ["COR", "SECOR"], "SECOR"),  # a spouse partnership: no OCOP
+    ("NS", 1, {"partners": True}, ["COR"], "COR"),
     ("YT", 9, {}, ["COR", "SECOR"], "SECOR"),
     ("YT", 10, {}, ["COR"], "COR"),
 ]  # fmt: skip
@@ -174,6 +176,13 @@ def test_owner_operator_flag_with_employees_warns():
     assert any(w.kind == "input" for w in r.warnings)
 
 
+def test_a_partner_in_the_business_rules_out_owner_only_certificates_and_says_why():
+    r = check_eligibility("YT", 1, partners=True)
+    why = [x.text for x in r.reasons if "OCOP" in x.text]
+    assert why and "partner" in why[0] and "spouse" in why[0]
+    assert r.partners is True
+
+
 def test_next_steps_name_partner_for_industry():
     r = check_eligibility("AB", 6, industry="roofing")
     assert r.next_steps[0].name == "Alberta Construction Safety Association (ACSA)"
@@ -208,6 +217,7 @@ def test_contract_keys():
         (("AB", float("nan")), {}, "finite"),
         (("AB", "many"), {}, "whole number"),
         (("AB", 3), {"subcontractors": "yes"}, "true or false"),
+        (("YT", 1), {"partners": "my wife"}, "true or false"),
         (("BC", 3), {"payroll_hours": -5}, "negative"),
         (("AB", 3), {"industry": 5}, "industry"),
     ],

@@ -63,6 +63,47 @@ def test_state_carries_over_and_updates():
     assert state.subcontractors is False
 
 
+def test_a_what_if_about_subcontracting_holds_for_that_answer_only():
+    solo = update_state(ConversationState(), "just me, I do roofing in Dartmouth")
+    plan = plan_question("if I sub out some jobs would that change?", solo, NAMES)
+    assert plan.state.subcontractors is None  # hypothetical: the state keeps what is known
+    assert plan.tools == [
+        (
+            "check_eligibility",
+            {
+                "jurisdiction": "NS",
+                "workers": 1,
+                "subcontractors": True,
+                "owner_operator": True,
+                "industry": "construction",
+            },
+        )
+    ]
+    assert update_state(solo, "we sub out the electrical now").subcontractors is True
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my wife is a partner in the business, does that change it?",
+        "my brother's a co-owner",
+        "I have a business partner",
+    ],
+)
+def test_a_partner_in_the_business_is_not_an_owner_operator(text):
+    solo = update_state(ConversationState(), "I'm a one-man excavation outfit in Dawson City")
+    assert solo.owner_operator is True
+    state = update_state(solo, text)
+    assert (state.owner_operator, state.partners) == (False, True)
+    tools = plan_question("what certificate can I get?", state, NAMES).tools
+    assert tools[0][1]["partners"] is True
+
+
+def test_a_partner_who_is_not_in_the_business_changes_nothing():
+    state = update_state(ConversationState(), "my partner and I were talking about COR")
+    assert state.partners is None
+
+
 def test_routes():
     empty = ConversationState()
     mixed = plan_question(

@@ -68,6 +68,7 @@ class ConversationState(BaseModel):
     subcontractors: bool | None = None
     public_contracts: bool | None = None
     owner_operator: bool | None = None
+    partners: bool | None = None  # a partner or co-owner (a spouse counts)
     industry: str | None = None
     premium: float | None = None
     payroll: float | None = None
@@ -90,6 +91,7 @@ class ConversationState(BaseModel):
             "subcontractors": self.subcontractors,
             "public_contracts": self.public_contracts,
             "owner_operator": self.owner_operator,
+            "partners": self.partners,
             "industry": self.industry,
             "premium": self.premium,
             "payroll": self.payroll,

@@ -175,7 +175,7 @@ def plan_question(
         question,
         new_state,
         names,
-        found.hypothetical_workers,
+        found.what_if,
         intent=intent,
         corpus_similarity=corpus_similarity,
         in_scope=_in_scope(state, found, intent, corpus_similarity),
@@ -257,7 +257,7 @@ def _follow_up(
     """ "what about Manitoba?", "and with 25?", "sorry, 12 not 21": the last question again,
     with the changed slot; None when the message is not such a follow-up."""
     elliptical = (
-        (found.business_facts or found.hypothetical_workers is not None)
+        (found.business_facts or bool(found.what_if))
         and not _residual(question, found)
         and bool(state.last_question)
     )
@@ -276,7 +276,7 @@ def _follow_up(
         state.last_question,
         new_state,
         names,
-        found.hypothetical_workers,
+        found.what_if,
         intent=None,
         corpus_similarity=None,
         stated_here=True,

@@ -227,7 +227,7 @@ def plan_for(
     question: str,
     state: ConversationState,
     names: dict[str, str],
-    workers_for_answer: int | None,
+    what_if: dict | None,
     *,
     intent: Intent | None,
     corpus_similarity: float | None,
@@ -240,11 +240,7 @@ def plan_for(
 ) -> Plan:
     """Plan the tools and retrieval for a question with the state it is asked in (``work_in``:
     the province of a job outside the business's own)."""
-    tool_state = (
-        state.model_copy(update={"workers": workers_for_answer})
-        if workers_for_answer is not None
-        else state
-    )
+    tool_state = state.model_copy(update=what_if) if what_if else state
     standalone = standalone_question(question, tool_state, names, earlier)
     if work_in and state.jurisdiction:
         # The passages on what that province asks of a firm based elsewhere.
@@ -307,6 +303,8 @@ def _eligibility_args(state: ConversationState) -> dict:
     for slot in ("subcontractors", "public_contracts", "owner_operator"):
         if getattr(state, slot):
             args[slot] = True
+    if state.partners:
+        args["partners"] = True
     if state.industry:
         args["industry"] = state.industry
     return args

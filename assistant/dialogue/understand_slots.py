@@ -40,6 +40,12 @@ _OWNER_OPERATOR = re.compile(
     r"|\bsole proprietor",
     re.I,
 )
+_PARTNER_IN_BUSINESS = re.compile(
+    r"\b(?:wife|husband|spouse|partner|brother|sister|son|daughter|father|mother|dad|mom)\s+"
+    r"(?:is|are|'s|became|becomes)\s+(?:a\s+|an\s+)?(?:business\s+)?(?:partner|co-?owner|"
+    r"part[- ]owner)|\bco-?owners?\b|\b(?:my|our|a)\s+business partner\b",
+    re.I,
+)
 _CERTIFIED = re.compile(
     r"\b(?:certified|certification|certificate|got (?:our|my) (?:cor|secor)|(?:cor|secor) "
     r"(?:through|from|with)|audited|passed (?:our|the) audit)\b",
@@ -88,10 +94,18 @@ class Understood:
     count: Count | None = None
     count_problem: str | None = None
     hypothetical_workers: int | None = None
+    # "if I sub out some jobs": flags said in a what-if, for this answer only (not the state).
+    hypothetical_flags: dict = field(default_factory=dict)
     change_note: str | None = None
     # "a job in Ontario" from a Quebec firm: where the work is, when it is not where the
     # business is (what that province asks of outside firms: reciprocity, its contracts).
     work_in: str | None = None
+
+    @property
+    def what_if(self) -> dict:
+        """The slots a hypothetical message changes for its own answer (empty when none)."""
+        count = self.hypothetical_workers
+        return {**({} if count is None else {"workers": count}), **self.hypothetical_flags}
 
     @property
     def business_facts(self) -> bool:
@@ -158,12 +172,7 @@ def read_slots(state: ConversationState, text: str) -> Understood:
             found.change_note = f"if you had {count.value} workers"
         else:
             changes["workers"] = count.value
-    if _SUBS_NO.search(text):
-        changes["subcontractors"] = False
-    elif _SUBS_YES.search(text):
-        changes["subcontractors"] = True
-    if _PUBLIC.search(text):
-        changes["public_contracts"] = True
+    _read_flags(text, state, found)
     if _OWNER_OPERATOR.search(text):
         changes["owner_operator"] = True
         if "workers" not in changes and found.hypothetical_workers is None:
@@ -177,6 +186,24 @@ def read_slots(state: ConversationState, text: str) -> Understood:
     if _CERTIFIED.search(text) and (when := find_date(text)):
         changes["certified_on"] = when
     return found
+
+
+def _read_flags(text: str, state: ConversationState, found: Understood) -> None:
+    """Subcontractors, public bids and a partner in the business; in a what-if about a known
+    business ("if I sub out some jobs would that change?") they hold for that answer only."""
+    flags: dict = {}
+    if _SUBS_NO.search(text):
+        flags["subcontractors"] = False
+    elif _SUBS_YES.search(text):
+        flags["subcontractors"] = True
+    if _PUBLIC.search(text):
+        flags["public_contracts"] = True
+    if _PARTNER_IN_BUSINESS.search(text):
+        # A spouse or partner who co-owns the business: not a one-person owner-operator.
+        flags["owner_operator"] = False
+        flags["partners"] = True
+    hypothetical = _HYPOTHETICAL.search(text) and state.workers is not None
+    (found.hypothetical_flags if hypothetical else found.changes).update(flags)
 
 
 def update_state(state: ConversationState, text: str) -> ConversationState:
@@ -218,6 +245,8 @@ def understood_line(state: ConversationState, found: Understood | None, names: d
         parts.append("uses subcontractors" if state.subcontractors else "no subcontractors")
     if state.public_contracts:
         parts.append("bids on public contracts")
+    if state.partners:
+        parts.append("a partner or co-owner in the business")
     if state.premium is not None:
         parts.append(f"WCB premium ${state.premium:,.0f}")
     if state.payroll is not None:

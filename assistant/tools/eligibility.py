@@ -90,6 +90,7 @@ def check_eligibility(
     subcontractors: bool = False,
     public_contracts: bool = False,
     owner_operator: bool = False,
+    partners: bool = False,
     payroll_hours: float | None = None,
     industry: str | None = None,
     admin_staff: int | None = None,
@@ -105,9 +106,9 @@ def check_eligibility(
     Args:
         jurisdiction: a province or territory code, name or abbreviation ("AB", "Alta").
         workers: people working for the business, 0 to 1,000,000 (0 or 1: an owner-operator).
-        subcontractors: the business manages subcontractors.
-        public_contracts: the business bids on public contracts.
+        subcontractors, public_contracts: manages subcontractors; bids on public contracts.
         owner_operator: self-employed with no partners, employees or subcontractors.
+        partners: a partner or co-owner (a spouse counts): no owner-only certificate (OCOP).
         payroll_hours: annual payroll hours, used where the limit counts full-time
             equivalents (BC: go2HR and BCCSA divide hours by 2,080).
         industry: the industry, to name the right certifying partner ("construction"); where
@@ -140,13 +141,12 @@ def check_eligibility(
         >>> check_eligibility("NS", 2, admin_staff=1).recommended
         'OWNER-OPERATOR'
     """  # noqa: E501
-    flags = (subcontractors, public_contracts, owner_operator)
+    flags = (subcontractors, public_contracts, owner_operator, partners)
     check = _read_inputs(jurisdiction, workers, flags, payroll_hours, industry, admin_staff)
     cor = check.rules.cor
     if cor.exists.confidence == "low" and cor.exists.note:
-        check.notices.append(
-            Notice(kind="low_confidence", text=cor.exists.note, sources=cor.exists.sources)
-        )
+        note = Notice(kind="low_confidence", text=cor.exists.note, sources=cor.exists.sources)
+        check.notices.append(note)
     if not cor.exists.value:
         return _no_program(check)
     note_inputs_not_used(check)
@@ -168,20 +168,21 @@ def check_eligibility(
 def _read_inputs(
     jurisdiction: str,
     workers: int,
-    flags: tuple[bool, bool, bool],
+    flags: tuple[bool, bool, bool, bool],
     payroll_hours: float | None,
     industry: str | None,
     admin_staff: int | None,
 ) -> Check:
     """Check every input (in the order of the signature) and load the rules it needs.
 
-    ``flags``: subcontractors, public_contracts and owner_operator, in that order.
+    ``flags``: subcontractors, public_contracts, owner_operator and partners, in that order.
     """
     code = parse_jurisdiction(jurisdiction)
     n = parse_workers(workers)
     subs = parse_flag(flags[0], name="subcontractors")
     public = parse_flag(flags[1], name="public_contracts")
     owner_flag = parse_flag(flags[2], name="owner_operator")
+    partners = parse_flag(flags[3], name="partners")
     hours = (
         None
         if payroll_hours is None
@@ -197,6 +198,7 @@ def _read_inputs(
         subs=subs,
         public=public,
         owner_flag=owner_flag,
+        partners=partners,
         hours=hours,
         trade=trade,
         office=office,

@@ -60,6 +60,7 @@ class EligibilityResult(BaseModel):
     subcontractors: bool
     public_contracts: bool
     owner_operator: bool
+    partners: bool = False
     payroll_hours: float | None
     industry: str | None
     program_exists: bool

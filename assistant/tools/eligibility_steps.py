@@ -43,14 +43,15 @@ class Check:
     office: int | None
     rules: JurisdictionRules
     national: JurisdictionRules
+    partners: bool = False
     reasons: list[Reason] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
     steps: list[NextStep] = field(default_factory=list)
 
     @property
     def owner_op(self) -> bool:
-        """An owner-operator: said so, or at most one worker."""
-        return self.owner_flag or self.n <= 1
+        """An owner-operator: said so, or at most one worker, and no partner in the business."""
+        return (self.owner_flag or self.n <= 1) and not self.partners
 
     @property
     def office_programs(self) -> list[OtherProgram]:
@@ -83,6 +84,7 @@ class Check:
             subcontractors=self.subs,
             public_contracts=self.public,
             owner_operator=self.owner_flag,
+            partners=self.partners,
             payroll_hours=self.hours,
             industry=self.trade,
             program_exists=self.rules.cor.exists.value,
@@ -182,6 +184,16 @@ def other_programs(check: Check) -> list[str]:
         sources = dedupe([*prog.conditions.sources, *prog.description.sources])
         if c.admin_staff_allowed:
             _office_staff_note(check, prog, left_out, fits_size)
+        if c.owner_operator_only and check.partners and fits_size:
+            check.reasons.append(
+                Reason(
+                    rule=ref,
+                    text=f"{prog.local_name.value} is not available to a business with a partner "
+                    f"or co-owner: {prog.description.value}",
+                    sources=sources,
+                )
+            )
+            continue
         if not fits_size or not (check.owner_op or counted <= 1 or not c.owner_operator_only):
             continue
         if c.no_subcontractors and check.subs:
@@ -302,7 +314,9 @@ def weigh_public_contracts(check: Check, choice: Choice) -> None:
                     sources=pr.sources,
                 )
             )
-        elif choice.program == "COR" and p.accepts and not refusing:
+        elif p.accepts and not refusing:
+            # The owner asked whether their program will do for public work: say what the
+            # buyer asks for, whichever program was chosen (was said only for COR).
             check.reasons.append(
                 Reason(
                     rule=rule_ref(check.code, "procurement"),
@@ -310,6 +324,15 @@ def weigh_public_contracts(check: Check, choice: Choice) -> None:
                     sources=pr.sources,
                 )
             )
+            if pr.confidence != "high":
+                check.notices.append(
+                    Notice(
+                        kind="confirm",
+                        text=f"The sources on what {p.buyer} accepts are not certain; "
+                        "ask the buyer to confirm before you bid.",
+                        sources=pr.sources,
+                    )
+                )
     if not rules.procurement:
         check.notices.append(
             Notice(

@@ -78,6 +78,11 @@ class CheckEligibilityArgs(BaseModel):
     owner_operator: bool = Field(
         default=False, description="self-employed with no partners, employees or subcontractors"
     )
+    partners: bool = Field(
+        default=False,
+        description="the business has a partner or co-owner (a spouse counts): owner-only "
+        "certificates such as Yukon's OCOP do not fit",
+    )
     payroll_hours: float | None = Field(
         default=None, description="annual payroll hours (BC counts FTEs as hours / 2,080)"
     )
