@@ -133,3 +133,17 @@ def test_stdin_mode_in_a_real_process(settings, built_index, tmp_path):
     assert all(set(item) == ASK_KEYS for item in lines)
     assert lines[1]["province"] == "MB"
     assert not log.exists(), log.read_text()
+
+
+def test_python_dash_m_runs_the_same_cli(env):
+    """`python -m assistant.cli` is the `corguide` command (a source checkout without the
+    script on PATH); a bad input still gets one line and exit 2."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "assistant.cli", "check", "--province", "Mars", "--workers", "3"],
+        capture_output=True,
+        env=subprocess_env({"CORGUIDE_DATA_DIR": str(env)}),
+        timeout=120,
+    )
+    assert proc.returncode == 2, proc.stderr.decode()
+    assert "Traceback" not in proc.stderr.decode()
+    assert "Mars" in (proc.stdout + proc.stderr).decode()

@@ -203,10 +203,6 @@ def _audit_program(state: ConversationState, earlier: str | None) -> str | None:
 _NAMES_PROGRAM = re.compile(r"\b(?:secor|cor|small cor|ocop)\b", re.I)
 
 
-# Nearest-example similarities (all-MiniLM-L6-v2 cosine), calibrated on the gold refusal items
-# and the phrasing/conversation splits on 2026-12-01: greetings and thanks land at 0.7 and more
-
-
 # Nearest example of data/province_need.yaml at least this close, labelled `depends`: the
 # answer is a province's own, so ask which. Calibrated 2026-12-02 on the gold, phrasing,
 # conversation and dev splits: every figure is the same from 0.40 to 0.50, and 0.60 loses a
