@@ -66,7 +66,7 @@ def test_idle_sessions_are_dropped_and_their_number_is_capped(assistant, setting
         assert holder.capacity == SESSION_CAPACITY < 10_000
         visitors = [f"visitor-{i}" for i in range(40)]
         for session in visitors:
-            data = ["AB", 8, False, False, False, None, None]
+            data = ["AB", 8, False, False, False, None, None, False]
             response = httpx.post(
                 url + "run/check_eligibility",
                 json={"data": data, "session_hash": session},

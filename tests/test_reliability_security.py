@@ -40,6 +40,7 @@ VALID = {
     "subcontractors": False,
     "public_contracts": False,
     "owner_operator": False,
+    "partners": False,
     "payroll_hours": None,
     "industry": None,
     "element_scores": {"Training": 80},

@@ -78,15 +78,16 @@ class CheckEligibilityArgs(BaseModel):
     owner_operator: bool = Field(
         default=False, description="self-employed with no partners, employees or subcontractors"
     )
+    payroll_hours: float | None = Field(
+        default=None, description="annual payroll hours (BC counts FTEs as hours / 2,080)"
+    )
+    industry: str | None = Field(default=None, description="industry, e.g. construction")
+    # Last, so positional API clients written before it keep their meaning.
     partners: bool = Field(
         default=False,
         description="the business has a partner or co-owner (a spouse counts): owner-only "
         "certificates such as Yukon's OCOP do not fit",
     )
-    payroll_hours: float | None = Field(
-        default=None, description="annual payroll hours (BC counts FTEs as hours / 2,080)"
-    )
-    industry: str | None = Field(default=None, description="industry, e.g. construction")
 
 
 class ScoreAuditArgs(BaseModel):
