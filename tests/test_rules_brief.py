@@ -7,6 +7,8 @@ voluntary) is never stated.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from pydantic import ValidationError
 
@@ -122,3 +124,18 @@ def test_the_national_validity_summary_leads_with_no_province():
     assert len(years) == 1 and f"valid for {years.pop()} years" in first
     named = [r.name for r in all_rules.values() if r.audit.cycle]
     assert all(name in summary.text for name in named)
+
+
+def test_the_national_secor_summary_lists_every_limit_and_every_place_without_one():
+    all_rules = load_rules(DEFAULT_RULES_DIR)
+    (summary,) = [p for p in render_summary_passages(all_rules) if p.section.startswith("Who")]
+    for rules in all_rules.values():
+        se = rules.small_employer
+        if se.exists.value:
+            assert re.search(
+                rf"{se.worker_limit.value.phrase()} workers in [^;]*{rules.name}", summary.text
+            ), rules.name
+        elif rules.cor.exists.value and rules.code != "national":
+            assert rules.name in summary.text.split("no SECOR was found for")[1]
+    body = summary.text.split("\nSources:")[0]
+    assert not find_jurisdictions(sentences_of(body)[-1])  # the general rule closes it

@@ -219,8 +219,41 @@ def render_summary_passages(rules: dict[str, JurisdictionRules]) -> list[RulePas
     if NATIONAL not in rules:
         return []
     b = PassageBuilder(rules[NATIONAL])
-    _validity_summary(b, [r for code, r in sorted(rules.items()) if code != NATIONAL])
+    places = [r for code, r in sorted(rules.items()) if code != NATIONAL]
+    _secor_summary(b, places)
+    _validity_summary(b, places)
     return b.passages
+
+
+def _secor_summary(b: PassageBuilder, places: list[JurisdictionRules]) -> None:
+    """Who can use SECOR in each place: the limits, grouped, then where there is none."""
+    with_secor = [
+        r for r in places if r.small_employer.exists.value and r.small_employer.worker_limit
+    ]
+    if not with_secor:
+        return
+    by_limit: dict[str, list[str]] = {}
+    for r in sorted(with_secor, key=lambda r: -r.small_employer.worker_limit.value.largest):
+        by_limit.setdefault(r.small_employer.worker_limit.value.phrase(), []).append(r.name)
+    limits = [f"{phrase} workers in {join_and(names)}" for phrase, names in by_limit.items()]
+    without = [r.name for r in places if r.cor.exists.value and not r.small_employer.exists.value]
+    none = (
+        f"; no SECOR was found for {join_and(without)}, where small firms use COR"
+        if without
+        else ""
+    )
+    sentences = [
+        f"SECOR worker limits by province and territory: {'; '.join(limits)}{none}.",
+        "A firm above its province's limit needs the full COR.",
+    ]
+    b.add(
+        "Who can use SECOR in each province?",
+        sentences,
+        [r.small_employer.worker_limit for r in with_secor]
+        + [r.small_employer.exists for r in places if r.name in without],
+        ["eligibility", "worker-count"],
+        ["SECOR", "COR"],
+    )
 
 
 def _validity_summary(b: PassageBuilder, places: list[JurisdictionRules]) -> None:
