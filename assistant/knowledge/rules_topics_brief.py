@@ -80,7 +80,7 @@ def cor_brief(b: PassageBuilder) -> None:
     buyers = _buyers(rules)
     if buyers:
         still = "still " if voluntary else ""
-        sentences.append(f"Some buyers in {place} {still}require it: {join_and(buyers)}.")
+        sentences.append(f"Some buyers in {place} {still}require COR: {join_and(buyers)}.")
         vals += [p for p in rules.procurement if p.value.buyer in buyers]
     if cor.administered_by:
         sentences.append(f"In {place} COR is run by {cor.administered_by.value}.")
