@@ -139,3 +139,12 @@ def test_the_national_secor_summary_lists_every_limit_and_every_place_without_on
             assert rules.name in summary.text.split("no SECOR was found for")[1]
     body = summary.text.split("\nSources:")[0]
     assert not find_jurisdictions(sentences_of(body)[-1])  # the general rule closes it
+
+
+def test_where_sources_disagree_the_brief_gives_both_readings():
+    rules = rules_for("AB")
+    secor = _brief(rules, "What is SECOR in Alberta?").text
+    for alt in rules.small_employer.worker_limit.alternatives:
+        assert f"Another source reads the limit as {alt.value.phrase()} workers" in secor
+    cor = _brief(rules, "What is COR in Alberta?").text
+    assert all(alt.value in cor for alt in rules.cor.administered_by.alternatives)

@@ -87,6 +87,11 @@ def cor_brief(b: PassageBuilder) -> None:
         vals.append(cor.administered_by)
     sentences.append(_audit_sentence(b, vals))
     sentences += _money_sentences(b, "COR", vals)
+    if cor.administered_by:  # where sources disagree, both readings, the rules' one first
+        sentences += [
+            f"Another source gives {alt.value} ({alt.note})."
+            for alt in cor.administered_by.alternatives
+        ]
     b.add(f"What is COR in {place}?", sentences, vals, ["overview", "eligibility"], ["COR"])
 
 
@@ -171,6 +176,11 @@ def secor_brief(b: PassageBuilder) -> None:
         sentences.append(_cycle_sentence(place, "SECOR", se.cycle.value))
         vals.append(se.cycle)
     sentences += _money_sentences(b, "SECOR", vals)
+    sentences += [
+        f"Another source reads the limit as {alt.value.phrase()} workers ({alt.note}); the rules "
+        f"use {limit.phrase()}."
+        for alt in se.worker_limit.alternatives
+    ]
     b.add(
         f"What is SECOR in {place}?",
         sentences,
