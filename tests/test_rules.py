@@ -37,6 +37,12 @@ from assistant.knowledge.rules_topics_audit import (
     reciprocity,
     training,
 )
+from assistant.knowledge.rules_topics_brief import (
+    cor_brief,
+    incentive_program_brief,
+    secor_brief,
+    validity_brief,
+)
 from assistant.knowledge.rules_topics_programs import (
     no_secor,
     other_programs,
@@ -271,6 +277,11 @@ TOPIC_CASES = [
     (costs, "AB", "$200 per certification"),
     (reciprocity, "BC", "temporary reciprocity letter, valid 6 months"),
     (notes, "AB", "ISO 45001"),
+    (cor_brief, "AB", "is a voluntary certificate in Alberta"),
+    (cor_brief, "ON", "no separate small-employer COR (SECOR) was found, so small firms use COR"),
+    (secor_brief, "AB", "SECOR is the small-employer COR in Alberta, for firms with 10 or fewer"),
+    (validity_brief, "AB", "In Alberta a SECOR is valid for 3 years"),
+    (incentive_program_brief, "AB", "is a voluntary incentive program in Alberta, run by WCB"),
 ]
 
 

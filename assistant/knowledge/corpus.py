@@ -16,7 +16,7 @@ from pathlib import Path
 
 from assistant.errors import CorpusError
 from assistant.knowledge.jurisdictions import JURISDICTIONS
-from assistant.knowledge.rules import load_rules, render_passages
+from assistant.knowledge.rules import load_rules, render_passages, render_summary_passages
 from assistant.knowledge.source_refs import NAMED_SOURCES, SEED_ARTICLE
 from assistant.knowledge.source_refs import REFERENCE_CAVEATS as REFERENCE_CAVEATS  # re-exported
 from assistant.knowledge.yaml_strict import YAMLError, load_yaml
@@ -410,24 +410,24 @@ def load_corpus(corpus_dir: Path) -> list[Chunk]:
     chunks = load_guidance(corpus_dir)
     rules = load_rules(corpus_dir / "rules")
     rules_questions = load_rules_questions(corpus_dir / "rules" / RULES_QUESTIONS_FILE)
-    for code in sorted(rules):
-        for passage in render_passages(rules[code]):
-            chunks.append(
-                Chunk(
-                    doc_id=passage.doc_id,
-                    title=passage.title,
-                    section=passage.section,
-                    text=_SOURCES_LINE.sub("", passage.text).strip(),
-                    jurisdiction=passage.jurisdiction,
-                    programs=tuple(passage.programs),
-                    topics=tuple(passage.topics),
-                    sources=tuple(passage.sources),
-                    last_verified=str(passage.last_verified),
-                    heading_path=passage.section,
-                    kind="rules",
-                    questions=rules_questions.get(passage.doc_id, {}).get(passage.section, ()),
-                )
+    passages = [p for code in sorted(rules) for p in render_passages(rules[code])]
+    for passage in passages + render_summary_passages(rules):
+        chunks.append(
+            Chunk(
+                doc_id=passage.doc_id,
+                title=passage.title,
+                section=passage.section,
+                text=_SOURCES_LINE.sub("", passage.text).strip(),
+                jurisdiction=passage.jurisdiction,
+                programs=tuple(passage.programs),
+                topics=tuple(passage.topics),
+                sources=tuple(passage.sources),
+                last_verified=str(passage.last_verified),
+                heading_path=passage.section,
+                kind="rules",
+                questions=rules_questions.get(passage.doc_id, {}).get(passage.section, ()),
             )
+        )
     taken: set[str] = set()
     return [finalize(chunk, taken) for chunk in chunks]
 

@@ -28,7 +28,12 @@ from assistant.knowledge.rules_lookup import (
     partners_for,
     rules_for,
 )
-from assistant.knowledge.rules_passages import PASSAGE_TOPICS, RulePassage, render_passages
+from assistant.knowledge.rules_passages import (
+    PASSAGE_TOPICS,
+    RulePassage,
+    render_passages,
+    render_summary_passages,
+)
 from assistant.knowledge.rules_prose import counting_phrase, short_partner_name
 from assistant.knowledge.rules_schema import (
     INCENTIVE_PARAMS,
@@ -103,6 +108,7 @@ __all__ = [
     "partner_serves",
     "partners_for",
     "render_passages",
+    "render_summary_passages",
     "rules_for",
     "short_partner_name",
 ]

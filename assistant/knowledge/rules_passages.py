@@ -25,6 +25,13 @@ from assistant.knowledge.rules_topics_audit import (
     reciprocity,
     training,
 )
+from assistant.knowledge.rules_topics_brief import (
+    cor_brief,
+    incentive_program_brief,
+    render_summary_passages,
+    secor_brief,
+    validity_brief,
+)
 from assistant.knowledge.rules_topics_programs import (
     no_secor,
     other_programs,
@@ -53,6 +60,10 @@ PASSAGE_TOPICS: tuple[PassageTopic, ...] = (
     costs,
     reciprocity,
     notes,
+    cor_brief,
+    secor_brief,
+    validity_brief,
+    incentive_program_brief,
 )
 
 
@@ -76,4 +87,10 @@ def render_passages(rules: JurisdictionRules) -> list[RulePassage]:
     return builder.passages
 
 
-__all__ = ["PASSAGE_TOPICS", "PassageTopic", "RulePassage", "render_passages"]
+__all__ = [
+    "PASSAGE_TOPICS",
+    "PassageTopic",
+    "RulePassage",
+    "render_passages",
+    "render_summary_passages",
+]

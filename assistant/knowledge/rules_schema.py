@@ -155,6 +155,18 @@ class CorProgram(_Strict):
     administered_by: Sourced[str] | None = None
     # Some official pages describe COR as for employers above a size; see warnings in tools.
     stated_min_workers: Sourced[int] | None = None
+    # True: a source calls COR voluntary here (buyers may still require it: see procurement).
+    voluntary: Sourced[bool] | None = None
+
+
+class Cycle(_Strict):
+    validity_years: int = Field(ge=1, le=10)
+    maintenance_years: list[int]
+    # certificate_year: each maintenance audit falls due within that year of the certificate;
+    # calendar_year: it must be completed before the end of the calendar year.
+    due_rule: Literal["certificate_year", "calendar_year"] = "certificate_year"
+    maintenance_audit: str
+    recertification_audit: str
 
 
 class PartnerCounting(_Strict):
@@ -189,6 +201,8 @@ class SmallEmployerProgram(_Strict):
     audit_method: Sourced[str] | None = None
     outgrowing: Sourced[str] | None = None
     all_sizes: Sourced[str] | None = None
+    # The small-employer certificate's own validity and audits, where a source gives them.
+    cycle: Sourced[Cycle] | None = None
 
     @model_validator(mode="after")
     def _existing_needs_limit(self) -> SmallEmployerProgram:
@@ -236,16 +250,6 @@ class PassMarks(_Strict):
     overall: float = Field(ge=0, le=100)
     per_element: float | None = Field(default=None, ge=0, le=100)
     legislated_items: float | None = Field(default=None, ge=0, le=100)
-
-
-class Cycle(_Strict):
-    validity_years: int = Field(ge=1, le=10)
-    maintenance_years: list[int]
-    # certificate_year: each maintenance audit falls due within that year of the certificate;
-    # calendar_year: it must be completed before the end of the calendar year.
-    due_rule: Literal["certificate_year", "calendar_year"] = "certificate_year"
-    maintenance_audit: str
-    recertification_audit: str
 
 
 class AuditRules(_Strict):
@@ -315,6 +319,19 @@ INCENTIVE_PARAMS: dict[str, set[str]] = {
 }
 
 
+class IncentiveProgram(_Strict):
+    """The program an incentive belongs to (Alberta's PIR): who runs it, whether it is voluntary.
+
+    ``incentives`` are the ids of the incentives it pays, in the same file.
+    """
+
+    id: str
+    name: str
+    run_by: str
+    voluntary: bool | None = None
+    incentives: list[str] = Field(min_length=1)
+
+
 class ProcurementRule(_Strict):
     buyer: str
     scope: str
@@ -351,6 +368,7 @@ class JurisdictionRules(_Strict):
     audit: AuditRules = Field(default_factory=AuditRules)
     partners: list[Sourced[Partner]] = Field(default_factory=list)
     incentives: list[IncentiveRule] = Field(default_factory=list)
+    incentive_programs: list[Sourced[IncentiveProgram]] = Field(default_factory=list)
     procurement: list[Sourced[ProcurementRule]] = Field(default_factory=list)
     training: list[Sourced[Training]] = Field(default_factory=list)
     costs: list[Sourced[CostItem]] = Field(default_factory=list)
@@ -373,6 +391,13 @@ class JurisdictionRules(_Strict):
             if pc.value.partner not in partner_names:
                 raise ValueError(
                     f"partner_counting names {pc.value.partner!r}, which is not in partners"
+                )
+        incentive_ids = {i.id for i in self.incentives}
+        for prog in self.incentive_programs:
+            unknown = set(prog.value.incentives) - incentive_ids
+            if unknown:
+                raise ValueError(
+                    f"incentive program {prog.value.id} names unknown incentives {sorted(unknown)}"
                 )
         if self.size_classes:
             known = {"COR", "SECOR", *(p.id for p in self.other_programs)}
