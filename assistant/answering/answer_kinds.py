@@ -37,6 +37,27 @@ KINDS: tuple[AnswerKind, ...] = (
         None,  # the list items themselves
     ),
     AnswerKind(
+        # "Why pursue COR?", "Why should an employer become involved in the COR program?",
+        # "Pourquoi adhérer à une mutuelle ?": what the owner gets out of it, a sentence with the
+        # money back, the bids it opens or the injuries it saves, not what the program is.
+        # Before "number": "why enroll in the rebate program" asks for the gains, not a figure.
+        "benefit",
+        re.compile(
+            r"^\W*why (?:should|would|pursue|get|join|participate|enrol|enroll"
+            r"|bother|become|take part|apply|sign up|go for)\b"
+            r"|\bwhy (?:pursue|get|join|participate|enrol|enroll|bother|become|take part)\b"
+            r"|\b(?:benefits?|advantages?|avantages?)\b|\bwhat(?:'s| is) in it for\b"
+            r"|^\W*pourquoi (?:adh[ée]rer|participer|obtenir|devenir|joindre|s'inscrire)\b",
+            re.I,
+        ),
+        re.compile(
+            r"\b(?:rebates?|refunds?|incentives?|discounts?|money back|bid\w*|tenders?|contracts?"
+            r"|premiums?|cotisation|taux|fewer (?:\w+ )?(?:injuries|claims)"
+            r"|lower (?:\w+ )?(?:injury|claim)|savings?|économ\w*)\b",
+            re.I,
+        ),
+    ),
+    AnswerKind(
         "duration",
         re.compile(
             r"\bhow (?:long|soon|quickly|fast|far ahead)\b|\bhow many (?:days|weeks|months|years)\b"
@@ -230,7 +251,7 @@ def is_hedge(text: str) -> bool:
 # "what do I need to do and how long does it take?": a second question joined by "and" (or a
 # second sentence) asks for its own answer.
 _PART = re.compile(
-    r"\s*(?:,\s*)?\band\s+(?=(?:what|how|when|who|which|where|do|does|is|are|can)\b)"
+    r"\s*(?:,\s*)?\band\s+(?=(?:what|how|when|who|which|where|why|do|does|is|are|can)\b)"
     r"|(?<=\?)\s+(?=\S)",
     re.I,
 )

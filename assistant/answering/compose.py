@@ -47,9 +47,10 @@ DIRECT_CANDIDATES = 3
 # phrasing and conversation (issue 13, 2026-12-02): see the commit that set it.
 LEAD_CLOSE = 0.75
 # Kinds specific enough to pick the lead: a number, a duration, a definition, a consequence
-# ("what happens if ..."). "who" and "yesno" patterns match most sentences (any acronym, any
-# "not" or "can"), so they only boost.
-STRICT_KINDS = frozenset({"number", "duration", "definition", "consequence"})
+# ("what happens if ..."), a benefit ("why pursue COR?": the money back or the bids, not what
+# COR is). "who" and "yesno" patterns match most sentences (any acronym, any "not" or "can"),
+# so they only boost.
+STRICT_KINDS = frozenset({"number", "duration", "definition", "consequence", "benefit"})
 LIST_ITEMS = 15  # list items shown for "what are the elements/steps": the longest lists have 14-15
 # A sentence's score blends its meaning (cosine of the question's and the sentence's vectors)
 # with the lexical weight (rarity-weighted shared words, scaled so the best sentence is 1).
