@@ -31,7 +31,13 @@ KINDS: tuple[AnswerKind, ...] = (
         re.compile(
             r"\b(?:what|which) (?:are|is) the (?:\w+ ){0,4}?"
             r"(?:elements|steps|courses|sections|components|stages|parts|requirements)\b"
-            r"|\blist (?:the|of|all)\b|\bwhat (?:elements|steps|courses)\b",
+            r"|\blist (?:the|of|all)\b|\bwhat (?:elements|steps|courses)\b"
+            # "How do I get COR?", "What is the process for obtaining a COR?": the steps.
+            r"|^\W*(?:how (?:do|does|can|would) (?:i|we|you|an? \w+|my \w+|our \w+)|how to)"
+            r" (?:get|obtain|achieve|earn|become)\b(?: (?:an?|the|our|my))?"
+            r" (?:cor|secor|small cor|certified|certificate of recognition)\b"
+            r"(?! (?:audit|auditor|course)s?\b)"
+            r"|\b(?:process|steps?) (?:for|of|to|in|involved in) (?:obtaining|getting|get)\b",
             re.I,
         ),
         None,  # the list items themselves

@@ -408,9 +408,12 @@ def _pick_lead(ranked: list[Sentence], kind: str | None, *, general: bool) -> Se
     facts = [s for s in statements if not s.hedge] or statements
     close = [s for s in facts if s.score >= LEAD_CLOSE * facts[0].score]
     strict = kind in STRICT_KINDS
+    # "How do I get COR?" asks for steps: a lead that a list follows in its passage.
+    listed = {s.passage_rank for s in ranked if s.is_item} if kind == "list" else set()
 
-    def preference(sentence: Sentence) -> tuple[bool, bool]:
-        return (strict and not sentence.fits, general and not sentence.general)
+    def preference(sentence: Sentence) -> tuple[bool, bool, bool]:
+        heads_no_list = kind == "list" and sentence.passage_rank not in listed
+        return (strict and not sentence.fits, heads_no_list, general and not sentence.general)
 
     return min(close, key=preference)  # min is stable: the best-scored of the preferred
 
