@@ -295,3 +295,26 @@ _ASKS = re.compile(
     r"|must|may)\b|\?$",
     re.I,
 )
+
+
+# Share of a yes/no question's option words (those its passage's heading lacks) that a sentence
+# must hold to lead: "action plan" in "WorkSafeBC accepts neither Action Plans nor ...".
+# Issue 13, 2026-12-02: gold, phrasing, conversation and dev are flat from 0.3 to 0.9; "can we
+# send an action plan instead of the maintenance audit?" (BC) holds 0.55 of its option's weight.
+OPTION_SHARE = 0.5
+
+
+def option_sentence(option: dict[str, float], sentences: list[set[str]]) -> int | None:
+    """Which sentence is about the option a yes/no question names: the first holding the most
+    of its words' weight, if at least OPTION_SHARE; None when none does.
+
+    Example:
+        >>> option_sentence({"action": 2.8, "plan": 2.1}, [{"pass", "80"}, {"action", "plan"}])
+        1
+        >>> option_sentence({"action": 2.8}, [{"pass"}]) is None
+        True
+    """
+    total = sum(option.values())
+    shares = [sum(w for t, w in option.items() if t in words) / (total or 1) for words in sentences]
+    best = max(range(len(shares)), key=shares.__getitem__, default=None)
+    return best if best is not None and total and shares[best] >= OPTION_SHARE else None
