@@ -13,7 +13,7 @@ import re
 import pytest
 
 from assistant.answering.answer import ConversationState
-from assistant.answering.answer_kinds import defined_term, defines, question_kind
+from assistant.answering.answer_kinds import defined_term, defines, question_kind, question_parts
 from assistant.answering.compose import Composer
 from assistant.knowledge.corpus import Chunk
 from assistant.search.retrieve import Scored, lexical_coverage, tokenize
@@ -192,3 +192,37 @@ def test_a_message_is_cut_into_the_questions_it_asks(question, parts):
 
     got = question_parts(question)
     assert got == ([question] if parts == 1 else parts)
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        # What the owner gets out of it (issue 13): the rebate, the bids, the injuries.
+        ("Why pursue COR?", "benefit"),
+        ("Why Should an employer become involved in the COR Program", "benefit"),
+        ("Pourquoi adhérer à une mutuelle ?", "benefit"),
+        ("What are the benefits of COR?", "benefit"),
+        ("Why enroll in PIR?", "benefit"),
+        # A "why" that asks for a cause is no benefit question.
+        ("Why does my hazard assessment lose points?", None),
+        ("Why is the WSIB changing its health and safety programs?", None),
+        # How to get it: the steps.
+        ("How do I get COR?", "list"),
+        ("How Does a Company Get COR Certified?", "list"),
+        ("What is the process for obtaining a COR?", "list"),
+        ("What is the process involved in getting COR?", "list"),
+        ("How to get COR?", "list"),
+        # Getting something else done is not the steps to COR.
+        ("how do we get a cor audit done", None),
+        ("How do I get my crew to report near misses?", None),
+    ],
+)
+def test_why_and_how_do_i_get_questions_have_their_kind(question, kind):
+    assert question_kind(question) == kind
+
+
+def test_a_second_why_question_is_a_part_of_its_own():
+    assert question_parts("What is COR and why participate in it?") == [
+        "What is COR",
+        "why participate in it?",
+    ]

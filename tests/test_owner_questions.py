@@ -12,6 +12,7 @@ import re
 
 import pytest
 
+from assistant.answering.answer import ConversationState
 from assistant.answering.sentence_form import leans_back
 from assistant.dialogue.understand import find_jurisdictions
 from assistant.knowledge.rules import rules_for
@@ -116,8 +117,16 @@ def _lead(answer) -> str:
         # The general first steps, not one province's registration deadline.
         ("How do we register for COR?", r"(?i)regist"),
         ("How do I get started with COR?", r"certifying partner"),
-        # A reason to get certified, not what COR is.
-        ("Why should I get COR?", r"main reason to get certified"),
+        # A reason to get certified, not what COR is: the money back and the bids (issue 13).
+        ("Why should I get COR?", r"money back on your compensation premiums.*bid on work"),
+        ("Why pursue COR?", r"money back on your compensation premiums.*bid on work"),
+        # The steps, not a definition of COR or the move from SECOR to COR.
+        ("How do I get COR?", r"calling the certifying partner"),
+        ("What is the process for obtaining a COR?", r"calling the certifying partner"),
+        ("How does a company get COR certified?", r"calling the certifying partner"),
+        ("What are the steps in getting COR / SECOR?", r"calling the certifying partner"),
+        # Who needs it: contractors whose clients require it, not a list of training modules.
+        ("Who needs COR certification?", r"small contractors.*client requires it"),
     ],
 )
 def test_the_first_sentence_answers_the_question(assistant, question, wanted):
@@ -139,6 +148,52 @@ def test_a_get_started_answer_names_the_first_steps(assistant):
     )
     assert re.search(r"(?i)\bcourses?\b", answer.answer)
     assert re.search(r"(?i)\baudit\b", answer.answer)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["How do I get COR?", "What is the process for obtaining a COR?"],
+)
+def test_a_how_do_i_get_cor_answer_lists_the_steps(assistant, question):
+    answer = assistant.ask(question)
+    steps = [line for line in answer.answer.splitlines() if line.startswith("- ")]
+    # getting-started.md's six steps: account, partner, apply, course, program, audit.
+    assert len(steps) >= 5, answer.answer
+    assert re.search(r"(?i)\bapply\b", answer.answer) and re.search(r"(?i)\baudit\b", steps[-1])
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Why should an employer take part in the COR program?",
+        "What is COR and why participate in it?",
+    ],
+)
+def test_a_why_question_in_a_province_with_a_rebate_leads_with_the_rate(assistant, question):
+    answer = assistant.ask(question, ConversationState(jurisdiction="AB"))
+    call = _incentive(answer)
+    assert call is not None and call.result["amount"] is None
+    incentive = next(i for i in rules_for("AB").incentives if "COR" in i.programs)
+    first = answer.answer.split("\n")[0]
+    assert incentive.name.value in first, first  # the rules' PIR refund, with its rates
+    assert all(f"{v:g}%" in first for v in incentive.params.value.values()), first
+    assert not answer.not_covered
+
+
+def test_a_why_question_where_the_rules_hold_no_rate_runs_no_calculator(assistant):
+    answer = assistant.ask("Why should we get COR?", ConversationState(jurisdiction="SK"))
+    assert _incentive(answer) is None and not answer.not_covered
+    # The guidance names the work it opens (sk.yaml: provincial contracts over $1 million).
+    assert re.search(r"(?i)\b(?:bid\w*|contracts?)\b", answer.answer), answer.answer
+
+
+def test_a_yes_no_question_about_an_option_leads_with_that_option(assistant):
+    answer = assistant.ask(
+        "can we send an action plan instead of the maintenance audit?",
+        ConversationState(jurisdiction="BC"),
+    )
+    # british-columbia.md: the pass-mark section says so in its fourth sentence.
+    assert re.search(r"accepts neither Action Plans", _lead(answer)), answer.answer
 
 
 @pytest.mark.parametrize(

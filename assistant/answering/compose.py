@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import math
-import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,11 +18,18 @@ from assistant.answering.answer_kinds import (
     defined_term,
     defines,
     is_hedge,
+    option_sentence,
     question_kind,
     question_parts,
     sentence_fits,
 )
-from assistant.answering.sentence_form import as_sentence, is_fragment, leans_back, near_duplicate
+from assistant.answering.sentence_form import (
+    as_sentence,
+    is_fragment,
+    is_short_answer,
+    leans_back,
+    near_duplicate,
+)
 from assistant.dialogue.understand import find_jurisdictions
 from assistant.knowledge.corpus import Chunk
 from assistant.knowledge.sentences import Span, sentences_of, spans_of
@@ -47,9 +53,10 @@ DIRECT_CANDIDATES = 3
 # phrasing and conversation (issue 13, 2026-12-02): see the commit that set it.
 LEAD_CLOSE = 0.75
 # Kinds specific enough to pick the lead: a number, a duration, a definition, a consequence
-# ("what happens if ..."). "who" and "yesno" patterns match most sentences (any acronym, any
-# "not" or "can"), so they only boost.
-STRICT_KINDS = frozenset({"number", "duration", "definition", "consequence"})
+# ("what happens if ..."), a benefit ("why pursue COR?": the money back or the bids, not what
+# COR is). "who" and "yesno" patterns match most sentences (any acronym, any "not" or "can"),
+# so they only boost.
+STRICT_KINDS = frozenset({"number", "duration", "definition", "consequence", "benefit"})
 LIST_ITEMS = 15  # list items shown for "what are the elements/steps": the longest lists have 14-15
 # A sentence's score blends its meaning (cosine of the question's and the sentence's vectors)
 # with the lexical weight (rarity-weighted shared words, scaled so the best sentence is 1).
@@ -243,6 +250,8 @@ class Composer:
             direct = None
         if direct is not None:
             chosen = _read_in_order(own, kind)
+            if kind == "yesno":
+                chosen = self._option_first(question, chosen, passages[direct].chunk)
             extra_budget = 0 if kind == "list" else 1
         else:
             chosen = []
@@ -280,6 +289,15 @@ class Composer:
         also = self._other_parts(whole, passages, jurisdiction, question_vector, chosen)
         rest = [s for s in rest if not any(_same(s, a) for a in also)]
         return _cited(lead, rest, passages, opener, also)
+
+    def _option_first(self, question: str, chosen: list[Sentence], chunk: Chunk) -> list[Sentence]:
+        """A yes/no question's option ("an action plan instead of ..."): the words its passage's
+        heading lacks; the sentence holding them leads when it says yes or no (answer_kinds)."""
+        option = {t: self._weight(t) for t in self.wanted(question) - set(tokenize(chunk.section))}
+        at = option_sentence(option, [set(tokenize(s.text)) for s in chosen])
+        if not at or not chosen[at].fits:
+            return chosen
+        return [chosen[at], *chosen[:at], *chosen[at + 1 :]]
 
     def _other_parts(
         self,
@@ -407,9 +425,12 @@ def _pick_lead(ranked: list[Sentence], kind: str | None, *, general: bool) -> Se
     facts = [s for s in statements if not s.hedge] or statements
     close = [s for s in facts if s.score >= LEAD_CLOSE * facts[0].score]
     strict = kind in STRICT_KINDS
+    # "How do I get COR?" asks for steps: a lead that a list follows in its passage.
+    listed = {s.passage_rank for s in ranked if s.is_item} if kind == "list" else set()
 
-    def preference(sentence: Sentence) -> tuple[bool, bool]:
-        return (strict and not sentence.fits, general and not sentence.general)
+    def preference(sentence: Sentence) -> tuple[bool, bool, bool]:
+        heads_no_list = kind == "list" and sentence.passage_rank not in listed
+        return (strict and not sentence.fits, heads_no_list, general and not sentence.general)
 
     return min(close, key=preference)  # min is stable: the best-scored of the preferred
 
@@ -476,14 +497,4 @@ def _short_answer_before(everything: list[Sentence], lead: Sentence) -> Sentence
     lead keeps it in front: "Not automatically. The Authority Having Jurisdiction ...".
     """
     before = _before(everything, lead)
-    if before is None or len(before.text.split()) > SHORT_ANSWER_WORDS:
-        return None
-    return before if _SHORT_ANSWER.match(before.text) else None
-
-
-# "Yes.", "No.", "Often yes.", "Not directly.", "Sometimes.", "Unknown.": a section's opening
-# answer to its yes/no heading (corpus/guidance, 2026-12-02: 15 sections open this way).
-SHORT_ANSWER_WORDS = 3
-_SHORT_ANSWER = re.compile(
-    r"(?:yes|no|not|often|sometimes|usually|mostly|rarely|never|unknown|none)\b", re.I
-)
+    return before if before is not None and is_short_answer(before.text) else None

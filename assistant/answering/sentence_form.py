@@ -58,3 +58,21 @@ def as_sentence(text: str) -> str:
     text = text.rstrip(":;,")
     text = text[0].upper() + text[1:] if text else text
     return text if text.endswith((".", "!", "?")) else text + "."
+
+
+# "Yes.", "No.", "Often yes.", "Not directly.", "Sometimes.", "Unknown.": a section's opening
+# answer to its yes/no heading (corpus/guidance, 2026-12-02: 15 sections open this way).
+SHORT_ANSWER_WORDS = 3
+_SHORT_ANSWER = re.compile(
+    r"(?:yes|no|not|often|sometimes|usually|mostly|rarely|never|unknown|none)\b", re.I
+)
+
+
+def is_short_answer(text: str) -> bool:
+    """A section's short opening yes or no, too short to lead alone but an answer.
+
+    Example:
+        >>> is_short_answer("Not automatically."), is_short_answer("Not if you hire 12 people.")
+        (True, False)
+    """
+    return len(text.split()) <= SHORT_ANSWER_WORDS and bool(_SHORT_ANSWER.match(text))

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from assistant.answering.answer import ConversationState
+from assistant.answering.answer_kinds import question_kind
 from assistant.dialogue.intents import Intent
 from assistant.dialogue.numbers import find_money
 from assistant.dialogue.understand_entities import (
@@ -334,7 +335,8 @@ def plan_tools(
     ):
         plan.ask_for_workers = True
     asks_amount = not _ABOUT_PROGRAM.search(question) or _AMOUNT.search(question)
-    if (_INCENTIVE.search(question) and asks_amount) or (
+    wants_rate = (_INCENTIVE.search(question) and asks_amount) or _gains_with_rate(question, code)
+    if wants_rate or (
         state.premium is not None and find_money(question, "premium|assessment") is not None
     ):
         args: dict = {"jurisdiction": code}
@@ -405,6 +407,15 @@ def _recommended_program(state: ConversationState) -> str | None:
     incentives = rules_for(state.jurisdiction).incentives
     named = any(recommended in incentive.programs for incentive in incentives)
     return recommended if named else None
+
+
+def _gains_with_rate(question: str, code: str | None) -> bool:
+    """ "Why pursue COR?" in a province whose rules hold an incentive rate: the rate is the
+    first gain to name (the guidance adds the bids and the injuries), so the incentive tool
+    states it. Where the rules found no incentive, the guidance alone answers."""
+    if code is None or question_kind(question) != "benefit":
+        return False
+    return any(i.kind != "none" and i.params is not None for i in rules_for(code).incentives)
 
 
 def _OWN_PLAN(question: str) -> bool:  # noqa: N802 (reads like the regexes above)
