@@ -126,7 +126,7 @@ def _lead(answer) -> str:
         ("How does a company get COR certified?", r"calling the certifying partner"),
         ("What are the steps in getting COR / SECOR?", r"calling the certifying partner"),
         # Who needs it: contractors whose clients require it, not a list of training modules.
-        ("Who needs COR certification?", r"small contractors.*client requires it"),
+        ("Who needs COR certification?", r"contractors.*(?:bid|client requires it)"),
     ],
 )
 def test_the_first_sentence_answers_the_question(assistant, question, wanted):
