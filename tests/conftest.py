@@ -4,6 +4,7 @@ fake embedder for tests of the wiring, and the served chat app and Chroma server
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -224,3 +225,13 @@ def chroma_server(path: Path, ready_seconds: float = 60.0) -> Iterator[str]:
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def first_sentence(text: str) -> str:
+    """The answer's lead: the first line that quotes a passage (it carries a [n] marker)."""
+    return next(line for line in text.splitlines() if re.search(r"\[\d+\]", line))
+
+
+def lead_of(answer) -> str:
+    """The words of an answer's lead, without its citation marker."""
+    return first_sentence(answer.answer).split("[")[0].strip()

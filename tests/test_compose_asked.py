@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from conftest import first_sentence
 
 from assistant.answering.answer import ConversationState
 from assistant.answering.answer_kinds import defined_term, defines, question_kind, question_parts
@@ -35,9 +36,6 @@ def _passage(text: str, section: str, rank_id: str = "a", jurisdiction: str = "g
     return Scored(chunk, 1.0, 0.7)
 
 
-def first_sentence(text: str) -> str:
-    """The answer's lead: the first line that quotes a passage (it carries a [n] marker)."""
-    return next(line for line in text.splitlines() if re.search(r"\[\d+\]", line))
 
 
 # -- what kind of answer -------------------------------------------------------------------------

@@ -10,11 +10,7 @@ from __future__ import annotations
 import re
 
 import pytest
-
-
-def first_sentence(text: str) -> str:
-    """The answer's lead: the first line that quotes a passage (it carries a [n] marker)."""
-    return next(line for line in text.splitlines() if re.search(r"\[\d+\]", line))
+from conftest import first_sentence
 
 
 @pytest.mark.parametrize(

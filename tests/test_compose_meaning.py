@@ -11,18 +11,13 @@ import re
 
 import numpy as np
 import pytest
+from conftest import first_sentence
 
 from assistant.answering.compose import Composer
 from assistant.answering.guard import check
 from assistant.knowledge.corpus import Chunk
 from assistant.knowledge.sentences import sentences_of
 from assistant.search.retrieve import Scored
-
-
-def first_sentence(text: str) -> str:
-    """The answer's lead: the first line that quotes a passage (it carries a [n] marker)."""
-    return next(line for line in text.splitlines() if re.search(r"\[\d+\]", line))
-
 
 # (question, pattern the first sentence must match, why)
 TABLE = [

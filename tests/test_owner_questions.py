@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from conftest import lead_of
 
 from assistant.answering.answer import ConversationState
 from assistant.answering.sentence_form import leans_back
@@ -96,10 +97,6 @@ def test_a_how_much_question_still_goes_to_the_calculator(assistant):
 # ---- the first sentence answers the question (asked with no province) ------------------------
 
 
-def _lead(answer) -> str:
-    """The answer's first sentence that quotes a passage (it carries a [n] marker)."""
-    line = next(line for line in answer.answer.splitlines() if re.search(r"\[\d+\]", line))
-    return line.split("[")[0].strip()
 
 
 @pytest.mark.parametrize(
@@ -131,7 +128,7 @@ def _lead(answer) -> str:
 )
 def test_the_first_sentence_answers_the_question(assistant, question, wanted):
     answer = assistant.ask(question)
-    lead = _lead(answer)
+    lead = lead_of(answer)
     assert re.search(wanted, lead), lead
     assert not leans_back(lead), lead
     # Asked with no province, no one province's rule leads, except where the answer is the
@@ -193,7 +190,7 @@ def test_a_yes_no_question_about_an_option_leads_with_that_option(assistant):
         ConversationState(jurisdiction="BC"),
     )
     # british-columbia.md: the pass-mark section says so in its fourth sentence.
-    assert re.search(r"accepts neither Action Plans", _lead(answer)), answer.answer
+    assert re.search(r"accepts neither Action Plans", lead_of(answer)), answer.answer
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ from assistant.knowledge.rules_schema import (
     Counting,
     IncentiveRule,
     JurisdictionRules,
+    PassMarks,
     Sourced,
 )
 from assistant.presentation.format import money, percent
@@ -134,3 +135,14 @@ def describe_cost(c: CostItem) -> str:
         amount += f" to {'more than ' if c.max_open else ''}{money(c.amount_max)}"
     classes = f" ({', '.join(c.size_classes)})" if c.size_classes else ""
     return f"{c.program}{classes}: {c.label}, {amount}{unit}."
+
+
+def marks_clause(marks: PassMarks, *, legislated: bool = True) -> str:
+    """`` and at least 50% on every element, with 100% on legislated items`` (as given; the
+    legislated-items part only when ``legislated``)."""
+    clause = ""
+    if marks.per_element is not None:
+        clause += f" and at least {percent(marks.per_element)} on every element"
+    if legislated and marks.legislated_items is not None:
+        clause += f", with {percent(marks.legislated_items)} on legislated items"
+    return clause

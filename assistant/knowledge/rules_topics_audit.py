@@ -15,27 +15,18 @@ from assistant.knowledge.rules_prose import (
     describe_cost,
     describe_incentive,
     join_and,
+    marks_clause,
     partner_names,
 )
 from assistant.knowledge.rules_schema import PassMarks, Sourced, dedupe
 from assistant.presentation.format import percent
 
 
-def _marks_clause(marks: PassMarks) -> str:
-    """`` and at least 50% on every element, with 100% on legislated items`` (as given)."""
-    clause = ""
-    if marks.per_element is not None:
-        clause += f" and at least {percent(marks.per_element)} on every element"
-    if marks.legislated_items is not None:
-        clause += f", with {percent(marks.legislated_items)} on legislated items"
-    return clause
-
-
 def _gate_sentences(b: PassageBuilder, gate: Sourced[PassMarks]) -> list[str]:
     lead = "Consultants report that, before" if gate.confidence == "low" else "Before"
     s = (
         f"{lead} the external audit goes ahead in {b.place}, the internal audit must score "
-        f"at least {percent(gate.value.overall)} overall" + _marks_clause(gate.value)
+        f"at least {percent(gate.value.overall)} overall" + marks_clause(gate.value)
     )
     sentences = [s + ". This is a gate before the external audit, not the certificate's pass mark."]
     if gate.note:
@@ -74,7 +65,7 @@ def pass_marks(b: PassageBuilder) -> None:
         lead = "The rules assume that a" if v.confidence == "low" else "A"
         sentences.append(
             f"{lead} {label} in {place} passes with at least {percent(v.value.overall)} overall"
-            + _marks_clause(v.value)
+            + marks_clause(v.value)
             + "."
         )
         if v.note:

@@ -13,7 +13,12 @@ from typing import Any
 
 from assistant.knowledge.jurisdictions import NATIONAL
 from assistant.knowledge.rules_passage_builder import PassageBuilder, RulePassage
-from assistant.knowledge.rules_prose import counting_phrase, describe_incentive, join_and
+from assistant.knowledge.rules_prose import (
+    counting_phrase,
+    describe_incentive,
+    join_and,
+    marks_clause,
+)
 from assistant.knowledge.rules_schema import (
     Cycle,
     IncentiveRule,
@@ -26,10 +31,7 @@ from assistant.presentation.format import percent
 
 def _marks(marks: PassMarks) -> str:
     """``at least 80% overall and at least 50% on every element``."""
-    text = f"at least {percent(marks.overall)} overall"
-    if marks.per_element is not None:
-        text += f" and at least {percent(marks.per_element)} on every element"
-    return text
+    return f"at least {percent(marks.overall)} overall" + marks_clause(marks, legislated=False)
 
 
 def _a(noun: str) -> str:
