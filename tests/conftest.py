@@ -104,23 +104,24 @@ def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     get_settings.cache_clear()
 
 
-def seed_onnx(settings, data_dir: Path) -> Path:
-    """Give a new data dir the session's ONNX export, so its first embed does not export the
-    model again (importing torch and tracing it: 15 to 20 s per data dir)."""
-    onnx_cache = settings.data_dir / "cache" / "onnx"
-    if onnx_cache.is_dir():
-        shutil.copytree(onnx_cache, data_dir / "cache" / "onnx", dirs_exist_ok=True)
+def seed_caches(settings, data_dir: Path) -> Path:
+    """Give a new data dir the session's caches: the ONNX export, so its first embed does not
+    export the model again (importing torch and tracing it: 15 to 20 s per data dir), and the
+    embedding cache, so its ingests embed only texts the session never embedded (the whole
+    corpus: about 65 s), with the intent and place caches ingest writes beside them."""
+    shutil.copytree(settings.data_dir / "cache", data_dir / "cache", dirs_exist_ok=True)
     return data_dir
 
 
 def copy_index(settings, target: Path) -> Path:
     """A private copy of the session index, for tests that damage or change it.
 
-    The ONNX export goes along to the copy's data dir (``target``'s parent): without it a child
-    process on the copy would export the model again, importing torch (15 to 20 s).
+    The ONNX export and the embedding cache go along to the copy's data dir (``target``'s
+    parent): without them a child process on the copy would export the model again, importing
+    torch (15 to 20 s), and a rebuild of the copy would embed every text again.
     """
     shutil.copytree(settings.chroma_dir, target)
-    seed_onnx(settings, target.parent)
+    seed_caches(settings, target.parent)
     return target
 
 

@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import seed_onnx
+from conftest import seed_caches
 
 from assistant.index.ingest import ingest, question_records
 from assistant.index.sentence_vectors import load_store, store_path
@@ -93,7 +93,7 @@ def test_a_question_worded_unlike_the_heading_finds_its_section(
     tmp_corpus, tmp_path, settings, built_index, embedder
 ):
     # The session's ONNX export, copied: the new data dir does not export the model again.
-    settings = Settings(data_dir=seed_onnx(settings, tmp_path / "data"), corpus_dir=tmp_corpus)
+    settings = Settings(data_dir=seed_caches(settings, tmp_path / "data"), corpus_dir=tmp_corpus)
     report = ingest(settings)
     chunks = load_corpus(tmp_corpus)
     assert report.questions == len(question_records(chunks)) > len(chunks)

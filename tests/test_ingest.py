@@ -10,7 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import chroma_server, seed_onnx
+from conftest import chroma_server, seed_caches
 
 from assistant.errors import CorpusError, IndexCorruptError
 from assistant.index.ingest import index_status, ingest
@@ -94,7 +94,7 @@ def test_rebuild_replaces_a_damaged_index_with_the_fake_embedder(
 def test_chroma_server_round_trip(tmp_path, small_corpus, settings, built_index):
     """A real `chroma run` server from the installed package: ingest and query through HTTP."""
     with chroma_server(tmp_path / "server") as url:
-        data = seed_onnx(settings, tmp_path / "data")  # the session's export: no torch re-export
+        data = seed_caches(settings, tmp_path / "data")  # no re-export, nothing re-embedded
         mine = Settings(data_dir=data, corpus_dir=small_corpus, chroma_url=url)
         report = ingest(mine)
         assert report.location.startswith("http://127.0.0.1")

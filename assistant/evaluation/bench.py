@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import InputError
-from assistant.evaluation.bench_load import chat_note, ui_load, ui_rows
+from assistant.evaluation.bench_load import chat_note, copy_for_rebuild, ui_load, ui_rows
 from assistant.evaluation.metrics import percentile
 from assistant.index.sentence_vectors import load_store, store_path
 from assistant.settings import PROJECT_ROOT, Settings, get_settings
@@ -394,10 +394,7 @@ def run_ui_bench(
         raise InputError(f"run `corguide ingest` and a full `corguide bench` first ({out})")
     tmp = Path(tempfile.mkdtemp(prefix="corguide-bench-ui-"))
     try:
-        data = tmp / "data"  # the rebuild midway must not touch the user's own index
-        shutil.copytree(base.data_dir, data, ignore=shutil.ignore_patterns("gradio", "feed*"))
-        if not (data / "chroma").is_dir():
-            shutil.copytree(base.chroma_dir, data / "chroma")
+        data = copy_for_rebuild(base, tmp / "data")  # the user's own index is never touched
         assistant = Assistant.load(base.model_copy(update={"data_dir": data, "chroma_path": None}))
         log(f"warm latency over {questions} questions (the chat's floor) ...")
         warm = warm_latency(assistant, bench_questions(questions))

@@ -30,11 +30,23 @@ from typing import Any
 
 from assistant.evaluation.load_clients import ROUTE_NAMES
 from assistant.evaluation.metrics import percentile
+from assistant.index.embedding_cache import CACHE_FILE as EMBEDDING_CACHE_FILE
 
 # Memory is sampled at these shares of the answers: start, after warm-up, ..., end.
 WARMUP_SHARE = 0.1
 MEMORY_POINTS = 10
 
+
+
+def copy_for_rebuild(base: Any, data: Path) -> Path:
+    """A copy of the user's data dir for the load run, whose rebuild midway must not touch
+    theirs. The embedding cache stays behind, so that rebuild embeds every text again: the
+    heaviest rebuild (as after a model change), not the seconds a cached one takes."""
+    skip = shutil.ignore_patterns("gradio", "feed*", EMBEDDING_CACHE_FILE)
+    shutil.copytree(base.data_dir, data, ignore=skip)
+    if not (data / "chroma").is_dir():
+        shutil.copytree(base.chroma_dir, data / "chroma")
+    return data
 
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:

@@ -26,6 +26,7 @@ import numpy as np
 from assistant.dialogue.intents import DATA, PROVINCE_NEED, IntentClassifier
 from assistant.dialogue.places import write_places_cache
 from assistant.errors import IndexCorruptError, IndexMissingError
+from assistant.index.embedding_cache import EmbeddingCache
 from assistant.index.embeddings import load_embedder
 from assistant.index.sentence_vectors import SentenceStore, load_store, save_store, store_path
 from assistant.index.store import (
@@ -59,6 +60,7 @@ class IngestReport:
     questions_embedded: int = 0
     sentences: int = 0  # sentence vectors kept with the index
     sentences_embedded: int = 0
+    vectors_reused: int = 0  # of the vectors above, taken from the embedding cache, not the model
     sentence_bytes: int = 0  # size of the sentence-vector file
     leftovers_removed: int = 0  # vector folders of replaced collections deleted from disk
     backup: str | None = None  # the one damaged index copy kept, if any
@@ -74,6 +76,11 @@ class IngestReport:
             f"{self.questions} question vectors ({self.questions_embedded} embedded), "
             f"{self.sentences} sentence vectors ({self.sentences_embedded} embedded)"
             + (
+                f"; {self.vectors_reused} vector(s) came from the embedding cache, not the model"
+                if self.vectors_reused
+                else ""
+            )
+            + (
                 f"; removed {self.leftovers_removed} leftover folder(s) of replaced indexes"
                 if self.leftovers_removed
                 else ""
@@ -83,26 +90,35 @@ class IngestReport:
 
 
 def _embed(
-    texts: list[str], index: ChromaIndex, progress: bool, unit: str = "chunk"
+    texts: list[str],
+    index: ChromaIndex,
+    progress: bool,
+    unit: str = "chunk",
+    cache: EmbeddingCache | None = None,
 ) -> list[list[float]]:
     """One vector per text, in the order given.
 
     A text that occurs twice (a question asked of two sections, a sentence in two passages) is
-    embedded once. The texts go to the model longest first across the whole list, not in their
-    corpus order: a batch is padded to its longest text, so batches of similar lengths spend
-    less time on padding (the sentence spans embedded in well under the time of corpus order on
-    the real corpus; the vectors are the same, tested in test_ingest.py).
+    embedded once, and a text the embedding cache has seen is not embedded at all. The rest go
+    to the model longest first across the whole list, not in their corpus order: a batch is
+    padded to its longest text, so batches of similar lengths spend less time on padding (the
+    sentence spans embedded in well under the time of corpus order on the real corpus; the
+    vectors are the same, tested in test_ingest.py). Each batch is cached as soon as it is done.
     """
-    unique = sorted(dict.fromkeys(texts), key=len, reverse=True)
-    found: dict[str, list[float]] = {}
+    unique = dict.fromkeys(texts)
+    found: dict[str, list[float]] = cache.lookup(unique) if cache else {}
+    todo = sorted((t for t in unique if t not in found), key=len, reverse=True)
     bar = None
-    if progress and len(unique) > BATCH:
+    if progress and len(todo) > BATCH:
         from tqdm import tqdm
 
-        bar = tqdm(total=len(unique), desc=f"embedding {unit}s", unit=unit, file=sys.stderr)
-    for start in range(0, len(unique), BATCH):
-        batch = unique[start : start + BATCH]
-        found.update(zip(batch, index.embedder.embed(batch), strict=True))
+        bar = tqdm(total=len(todo), desc=f"embedding {unit}s", unit=unit, file=sys.stderr)
+    for start in range(0, len(todo), BATCH):
+        batch = todo[start : start + BATCH]
+        vectors = index.embedder.embed(batch)
+        if cache:
+            cache.store(batch, vectors)
+        found.update(zip(batch, vectors, strict=True))
         if bar:
             bar.update(len(batch))
     if bar:
@@ -199,12 +215,34 @@ def _open_target(settings: Settings, embedder: Any, rebuild: bool) -> _Target:
     return _Target(index, {}, {}, staging, q_staging)
 
 
-def _embed_spans(todo: list, index: ChromaIndex, progress: bool) -> tuple[list[str], np.ndarray]:
+def _embed_spans(
+    todo: list, index: ChromaIndex, progress: bool, cache: EmbeddingCache | None
+) -> tuple[list[str], np.ndarray]:
     """The new sentences' texts and vectors (an empty (0, 0) array when there are none)."""
     texts = [span for _, _, spans in todo for span in spans]
     # reshape(0, -1) is an error: with nothing new to embed, keep an empty (0, 0) array.
-    vectors = np.asarray(_embed(texts, index, progress, "sentence"), dtype=np.float32)
+    vectors = np.asarray(_embed(texts, index, progress, "sentence", cache), dtype=np.float32)
     return texts, vectors.reshape((len(texts), -1) if texts else (0, 0))
+
+
+def _embed_all(
+    settings: Settings, index: ChromaIndex, todo: tuple, progress: bool, rebuild: bool
+) -> tuple[list, list, list[str], np.ndarray, int]:
+    """The vectors of the chunks, questions and sentence spans to write, and how many came from
+    the embedding cache. A rebuild looks up every text, so it also prunes the cache to them."""
+    to_write, questions_to_write, sentences_todo = todo
+    cache = EmbeddingCache.open(settings.data_dir / "cache", index.embedder)
+    try:
+        vectors = _embed([c.embedding_text() for c in to_write], index, progress, cache=cache)
+        questions = [q for _, _, q in questions_to_write]
+        question_vectors = _embed(questions, index, progress, "question", cache)
+        span_texts, span_vectors = _embed_spans(sentences_todo, index, progress, cache)
+        if cache and rebuild:
+            cache.prune()
+        return vectors, question_vectors, span_texts, span_vectors, cache.hits if cache else 0
+    finally:
+        if cache:
+            cache.close()
 
 
 def _write_batches(
@@ -294,10 +332,10 @@ def ingest(
     questions_removed = [rid for rid in stored_questions if rid not in wanted_questions]
     kept_sentences, sentences_todo = _plan_sentences(chunks, old_sentences)
 
-    # Everything is embedded before the first write.
-    vectors = _embed([c.embedding_text() for c in to_write], index, progress)
-    question_vectors = _embed([q for _, _, q in questions_to_write], index, progress, "question")
-    span_texts, span_vectors = _embed_spans(sentences_todo, index, progress)
+    # Everything is embedded (or found in the embedding cache) before the first write.
+    vectors, question_vectors, span_texts, span_vectors, reused = _embed_all(
+        settings, index, (to_write, questions_to_write, sentences_todo), progress, rebuild
+    )
     _write_batches(index, to_write, vectors, questions_to_write, question_vectors)
     sentences = _save_sentences(
         sentence_file, kept_sentences, sentences_todo, span_vectors, old_sentences, fingerprint
@@ -329,6 +367,7 @@ def ingest(
         questions_embedded=len(questions_to_write),
         sentences=sentences.rows,
         sentences_embedded=len(span_texts),
+        vectors_reused=reused,
         sentence_bytes=sentence_file.stat().st_size if sentence_file.exists() else 0,
         leftovers_removed=len(leftovers),
         backup=str(kept) if kept else None,
