@@ -69,7 +69,7 @@ _GENERIC = (
     "look like kind type way ways thing things tell know explain"
 )
 
-_WORD = re.compile(r"[a-z0-9]+(?:[.'][a-z0-9]+)*")
+_WORD = re.compile(r"[^\W_]+(?:[.'][^\W_]+)*")  # Unicode letters: "adhérer" stays whole
 STOPWORDS = frozenset(
     [
         "a",
@@ -148,6 +148,8 @@ def tokenize(text: str) -> list[str]:
     Example:
         >>> tokenize("What are the SECOR limits in Alberta?")
         ['secor', 'limit', 'alberta']
+        >>> tokenize("Pourquoi adhérer à une mutuelle de prévention ?")[:2]
+        ['pourquoi', 'adhérer']
     """
     return list(_tokens(text))
 
