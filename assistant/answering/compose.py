@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -23,12 +22,17 @@ from assistant.answering.answer_kinds import (
     question_parts,
     sentence_fits,
 )
-from assistant.answering.sentence_form import (
-    as_sentence,
-    is_fragment,
-    is_short_answer,
-    leans_back,
-    near_duplicate,
+from assistant.answering.sentence_form import is_fragment, leans_back, near_duplicate
+from assistant.answering.sentence_pick import (
+    STRICT_KINDS,
+    Sentence,
+    cited,
+    items_after,
+    pick_lead,
+    read_in_order,
+    same,
+    sentence_before,
+    short_answer_before,
 )
 from assistant.dialogue.understand import find_jurisdictions
 from assistant.knowledge.corpus import Chunk
@@ -38,7 +42,6 @@ from assistant.search.retrieve import Scored, place_words, stem, tokenize
 __all__ = ["Composer", "Sentence", "sentences_of", "SLOT_WORDS"]
 
 MAX_POINTS = 3
-DIRECT_SPANS = 5  # sentences read in order from a passage whose heading asks the question
 DIRECT_HIT_SHARE = 0.5  # share of the question's (weighted) words the heading must contain
 # Passages whose heading may be the one that asks the question: the retriever's order is
 # fused from word and meaning lists, so the passage whose heading asks the question is not
@@ -48,16 +51,6 @@ DIRECT_HIT_SHARE = 0.5  # share of the question's (weighted) words the heading m
 # first passage only 0.952/0.885 (140/147, 146/165); of the top 2 0.973/0.891, top 3
 # 0.980/0.897, top 4 0.973/0.891, top 5 0.973/0.885 (measured with the place-word coverage fix).
 DIRECT_CANDIDATES = 3
-# The lead is the best statement, unless one scoring at least this share of it is of the kind
-# the question asks for (STRICT_KINDS) or, with no province, names none. Calibrated on gold,
-# phrasing and conversation (issue 13, 2026-12-02): see the commit that set it.
-LEAD_CLOSE = 0.75
-# Kinds specific enough to pick the lead: a number, a duration, a definition, a consequence
-# ("what happens if ..."), a benefit ("why pursue COR?": the money back or the bids, not what
-# COR is). "who" and "yesno" patterns match most sentences (any acronym, any "not" or "can"),
-# so they only boost.
-STRICT_KINDS = frozenset({"number", "duration", "definition", "consequence", "benefit"})
-LIST_ITEMS = 15  # list items shown for "what are the elements/steps": the longest lists have 14-15
 # A sentence's score blends its meaning (cosine of the question's and the sentence's vectors)
 # with the lexical weight (rarity-weighted shared words, scaled so the best sentence is 1).
 # Calibrated on the gold and phrasing splits (issue 13, 2026-12-01; fact recall gold/phrasing):
@@ -82,19 +75,6 @@ SLOT_WORDS = frozenset(
         "staff me fit fits have got"
     ).split()
 )
-
-
-@dataclass
-class Sentence:
-    text: str  # an exact span of the passage
-    passage_rank: int
-    position: int
-    score: float
-    foreign: bool = False  # names another province than the user's
-    is_item: bool = False  # a line of a list in the passage
-    hedge: bool = False  # a caveat ("No official figure was found."): never the lead
-    fits: bool = False  # the kind of answer the question asks for
-    general: bool = True  # names no province: a lead for a question asked with no province
 
 
 class Composer:
@@ -249,17 +229,17 @@ class Composer:
             # register?": Saskatchewan's deadlines) is no general answer: pick by sentence.
             direct = None
         if direct is not None:
-            chosen = _read_in_order(own, kind)
+            chosen = read_in_order(own, kind)
             if kind == "yesno":
                 chosen = self._option_first(question, chosen, passages[direct].chunk)
             extra_budget = 0 if kind == "list" else 1
         else:
             chosen = []
-            lead = _pick_lead(ranked, kind, general=jurisdiction is None)
+            lead = pick_lead(ranked, kind, general=jurisdiction is None)
             if lead is not None:
                 chosen.append(lead)
                 if kind == "list":
-                    chosen += _items_after(everything, lead)
+                    chosen += items_after(everything, lead)
             extra_budget = 0 if len(chosen) > 1 else max_points
         best = ranked[0].score
         for sentence in ranked:
@@ -281,14 +261,14 @@ class Composer:
         lead, *rest = chosen
         rest = [s for s in rest if not s.hedge] + [s for s in rest if s.hedge]
 
-        opener = _short_answer_before(everything, lead) if kind == "yesno" else None
+        opener = short_answer_before(everything, lead) if kind == "yesno" else None
         if opener is None and leans_back(lead.text):
             # "It says an audit costs at least $2,500" needs what "it" is: the sentence before.
-            opener = _sentence_before(everything, lead)
-        rest = [s for s in rest if opener is None or not _same(s, opener)]
+            opener = sentence_before(everything, lead)
+        rest = [s for s in rest if opener is None or not same(s, opener)]
         also = self._other_parts(whole, passages, jurisdiction, question_vector, chosen)
-        rest = [s for s in rest if not any(_same(s, a) for a in also)]
-        return _cited(lead, rest, passages, opener, also)
+        rest = [s for s in rest if not any(same(s, a) for a in also)]
+        return cited(lead, rest, passages, opener, also)
 
     def _option_first(self, question: str, chosen: list[Sentence], chunk: Chunk) -> list[Sentence]:
         """A yes/no question's option ("an action plan instead of ..."): the words its passage's
@@ -325,52 +305,10 @@ class Composer:
                     continue
                 if kind in STRICT_KINDS and not sentence.fits:
                     continue
-                if not any(_same(c, sentence) for c in (chosen[0], *answers)):
+                if not any(same(c, sentence) for c in (chosen[0], *answers)):
                     answers.append(sentence)
                 break
         return answers
-
-
-def _same(a: Sentence, b: Sentence) -> bool:
-    return (a.passage_rank, a.position) == (b.passage_rank, b.position)
-
-
-def _cited(
-    lead: Sentence,
-    rest: list[Sentence],
-    passages: list[Scored],
-    opener: Sentence | None,
-    also: list[Sentence],
-) -> tuple[str, str, list[Citation]]:
-    """The lead and points as text with [n] markers, and one citation per passage quoted."""
-    citations: list[Citation] = []
-    numbers: dict[str, int] = {}
-
-    def cite(sentence: Sentence) -> int:
-        chunk = passages[sentence.passage_rank].chunk
-        if chunk.id not in numbers:
-            numbers[chunk.id] = len(citations) + 1
-            citations.append(
-                Citation(
-                    n=numbers[chunk.id],
-                    source=chunk.doc_id,
-                    section=chunk.section,
-                    quote=sentence.text,
-                    url=next((s for s in chunk.sources if s.startswith("http")), ""),
-                    title=chunk.title,
-                    last_verified=chunk.last_verified,
-                    chunk_id=chunk.id,
-                    passage=chunk.text,
-                )
-            )
-        return numbers[chunk.id]
-
-    said = f"{as_sentence(opener.text)} " if opener is not None else ""
-    lead_text = f"{said}{as_sentence(lead.text)} [{cite(lead)}]"
-    for part in also:  # the answer to each later part of the question, in the lead
-        lead_text += f" {as_sentence(part.text)} [{cite(part)}]"
-    points = [f"- {as_sentence(s.text)} [{cite(s)}]" for s in rest]
-    return lead_text, "\n".join(points), citations
 
 
 def _place(
@@ -409,92 +347,3 @@ def _similarities(
     if vector is None or stored is None or len(stored) != count:
         return None
     return np.asarray(stored, dtype=np.float32) @ np.asarray(vector, dtype=np.float32)
-
-
-def _pick_lead(ranked: list[Sentence], kind: str | None, *, general: bool) -> Sentence | None:
-    """The best sentence that states something: not a caveat, not an intro, not a fragment.
-
-    Among the statements scoring within LEAD_CLOSE of the best, one of the kind asked for (a
-    number for "how much", a duration, a definition for "what is") leads, and, asked with no
-    province, one that names no province ("Register with your certifying partner." before
-    "Saskatchewan (SCSA): finish the courses ...").
-    """
-    statements = [s for s in ranked if not is_fragment(s.text)]
-    if not statements:
-        return None
-    facts = [s for s in statements if not s.hedge] or statements
-    close = [s for s in facts if s.score >= LEAD_CLOSE * facts[0].score]
-    strict = kind in STRICT_KINDS
-    # "How do I get COR?" asks for steps: a lead that a list follows in its passage.
-    listed = {s.passage_rank for s in ranked if s.is_item} if kind == "list" else set()
-
-    def preference(sentence: Sentence) -> tuple[bool, bool, bool]:
-        heads_no_list = kind == "list" and sentence.passage_rank not in listed
-        return (strict and not sentence.fits, heads_no_list, general and not sentence.general)
-
-    return min(close, key=preference)  # min is stable: the best-scored of the preferred
-
-
-def _items_after(everything: list[Sentence], lead: Sentence) -> list[Sentence]:
-    """The list items of the lead's passage that follow it: the list a question asked for."""
-    items = sorted(
-        (
-            s
-            for s in everything
-            if s.passage_rank == lead.passage_rank and s.is_item and s.position > lead.position
-        ),
-        key=lambda s: s.position,
-    )
-    return items[:LIST_ITEMS]
-
-
-def _read_in_order(own: list[Sentence], kind: str | None) -> list[Sentence]:
-    """A passage that answers the question, read in order, with its answer first.
-
-    The lead is its first statement; for a question asking for a number or a duration, the
-    first statement that gives one (when the opening sentence only frames the answer). A list
-    question gets the list items after the lead.
-    """
-    statements = [s for s in own if not is_fragment(s.text) or (kind == "list" and s.is_item)]
-    if not statements:
-        return []
-    facts = [s for s in statements if not s.hedge] or statements
-    lead = facts[0]  # one that leans back ("It says ...") gets the sentence before it (compose)
-    if kind in STRICT_KINDS:
-        lead = next((s for s in facts[:DIRECT_SPANS] if s.fits), lead)
-    if kind == "list" and any(s.is_item for s in own):
-        if lead.is_item:  # the passage is a bare list: lead with the sentence before it
-            before = [s for s in facts if not s.is_item and s.position < lead.position]
-            lead = before[-1] if before else lead
-        return [lead, *[s for s in _items_after(own, lead) if s is not lead]]
-    rest = [s for s in statements if s is not lead][: DIRECT_SPANS - 1]
-    return [lead, *rest]
-
-
-def _before(everything: list[Sentence], lead: Sentence) -> Sentence | None:
-    """The span just before the lead in its passage."""
-    return next(
-        (
-            s
-            for s in everything
-            if s.passage_rank == lead.passage_rank and s.position == lead.position - 1
-        ),
-        None,
-    )
-
-
-def _sentence_before(everything: list[Sentence], lead: Sentence) -> Sentence | None:
-    """The sentence before the lead in its passage, if it is one (not a list intro)."""
-    before = _before(everything, lead)
-    return before if before is not None and not is_fragment(before.text) else None
-
-
-def _short_answer_before(everything: list[Sentence], lead: Sentence) -> Sentence | None:
-    """The passage's own short yes/no ("Yes.", "Often yes.", "Not automatically.") before the lead.
-
-    Sections often open with a one- or two-word answer and explain it in the next sentence.
-    Too short to lead alone (it is a fragment), it still answers a yes/no question, so the
-    lead keeps it in front: "Not automatically. The Authority Having Jurisdiction ...".
-    """
-    before = _before(everything, lead)
-    return before if before is not None and is_short_answer(before.text) else None

@@ -1,0 +1,171 @@
+"""Which sentences an answer is made of, and how they are cited: the lead, the points that
+follow it, a passage read in order, the list a question asks for, and the [n] markers.
+
+The composer (compose.py) scores every sentence against the question; these pick from the
+scored sentences and write them out, quoting each one exactly so the guard can verify it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from assistant.answering.answer import Citation
+from assistant.answering.sentence_form import as_sentence, is_fragment, is_short_answer
+from assistant.search.retrieve import Scored
+
+DIRECT_SPANS = 5  # sentences read in order from a passage whose heading asks the question
+
+# The lead is the best statement, unless one scoring at least this share of it is of the kind
+# the question asks for (STRICT_KINDS) or, with no province, names none. Calibrated on gold,
+# phrasing and conversation (issue 13, 2026-12-02): see the commit that set it.
+LEAD_CLOSE = 0.75
+# Kinds specific enough to pick the lead: a number, a duration, a definition, a consequence
+# ("what happens if ..."), a benefit ("why pursue COR?": the money back or the bids, not what
+# COR is). "who" and "yesno" patterns match most sentences (any acronym, any "not" or "can"),
+# so they only boost.
+STRICT_KINDS = frozenset({"number", "duration", "definition", "consequence", "benefit"})
+LIST_ITEMS = 15  # list items shown for "what are the elements/steps": the longest lists have 14-15
+
+
+@dataclass
+class Sentence:
+    text: str  # an exact span of the passage
+    passage_rank: int
+    position: int
+    score: float
+    foreign: bool = False  # names another province than the user's
+    is_item: bool = False  # a line of a list in the passage
+    hedge: bool = False  # a caveat ("No official figure was found."): never the lead
+    fits: bool = False  # the kind of answer the question asks for
+    general: bool = True  # names no province: a lead for a question asked with no province
+
+
+def same(a: Sentence, b: Sentence) -> bool:
+    return (a.passage_rank, a.position) == (b.passage_rank, b.position)
+
+
+def cited(
+    lead: Sentence,
+    rest: list[Sentence],
+    passages: list[Scored],
+    opener: Sentence | None,
+    also: list[Sentence],
+) -> tuple[str, str, list[Citation]]:
+    """The lead and points as text with [n] markers, and one citation per passage quoted."""
+    citations: list[Citation] = []
+    numbers: dict[str, int] = {}
+
+    def cite(sentence: Sentence) -> int:
+        chunk = passages[sentence.passage_rank].chunk
+        if chunk.id not in numbers:
+            numbers[chunk.id] = len(citations) + 1
+            citations.append(
+                Citation(
+                    n=numbers[chunk.id],
+                    source=chunk.doc_id,
+                    section=chunk.section,
+                    quote=sentence.text,
+                    url=next((s for s in chunk.sources if s.startswith("http")), ""),
+                    title=chunk.title,
+                    last_verified=chunk.last_verified,
+                    chunk_id=chunk.id,
+                    passage=chunk.text,
+                )
+            )
+        return numbers[chunk.id]
+
+    said = f"{as_sentence(opener.text)} " if opener is not None else ""
+    lead_text = f"{said}{as_sentence(lead.text)} [{cite(lead)}]"
+    for part in also:  # the answer to each later part of the question, in the lead
+        lead_text += f" {as_sentence(part.text)} [{cite(part)}]"
+    points = [f"- {as_sentence(s.text)} [{cite(s)}]" for s in rest]
+    return lead_text, "\n".join(points), citations
+
+
+def pick_lead(ranked: list[Sentence], kind: str | None, *, general: bool) -> Sentence | None:
+    """The best sentence that states something: not a caveat, not an intro, not a fragment.
+
+    Among the statements scoring within LEAD_CLOSE of the best, one of the kind asked for (a
+    number for "how much", a duration, a definition for "what is") leads, and, asked with no
+    province, one that names no province ("Register with your certifying partner." before
+    "Saskatchewan (SCSA): finish the courses ...").
+    """
+    statements = [s for s in ranked if not is_fragment(s.text)]
+    if not statements:
+        return None
+    facts = [s for s in statements if not s.hedge] or statements
+    close = [s for s in facts if s.score >= LEAD_CLOSE * facts[0].score]
+    strict = kind in STRICT_KINDS
+    # "How do I get COR?" asks for steps: a lead that a list follows in its passage.
+    listed = {s.passage_rank for s in ranked if s.is_item} if kind == "list" else set()
+
+    def preference(sentence: Sentence) -> tuple[bool, bool, bool]:
+        heads_no_list = kind == "list" and sentence.passage_rank not in listed
+        return (strict and not sentence.fits, heads_no_list, general and not sentence.general)
+
+    return min(close, key=preference)  # min is stable: the best-scored of the preferred
+
+
+def items_after(everything: list[Sentence], lead: Sentence) -> list[Sentence]:
+    """The list items of the lead's passage that follow it: the list a question asked for."""
+    items = sorted(
+        (
+            s
+            for s in everything
+            if s.passage_rank == lead.passage_rank and s.is_item and s.position > lead.position
+        ),
+        key=lambda s: s.position,
+    )
+    return items[:LIST_ITEMS]
+
+
+def read_in_order(own: list[Sentence], kind: str | None) -> list[Sentence]:
+    """A passage that answers the question, read in order, with its answer first.
+
+    The lead is its first statement; for a question asking for a number or a duration, the
+    first statement that gives one (when the opening sentence only frames the answer). A list
+    question gets the list items after the lead.
+    """
+    statements = [s for s in own if not is_fragment(s.text) or (kind == "list" and s.is_item)]
+    if not statements:
+        return []
+    facts = [s for s in statements if not s.hedge] or statements
+    lead = facts[0]  # one that leans back ("It says ...") gets the sentence before it (see compose)
+    if kind in STRICT_KINDS:
+        lead = next((s for s in facts[:DIRECT_SPANS] if s.fits), lead)
+    if kind == "list" and any(s.is_item for s in own):
+        if lead.is_item:  # the passage is a bare list: lead with the sentence before it
+            before = [s for s in facts if not s.is_item and s.position < lead.position]
+            lead = before[-1] if before else lead
+        return [lead, *[s for s in items_after(own, lead) if s is not lead]]
+    rest = [s for s in statements if s is not lead][: DIRECT_SPANS - 1]
+    return [lead, *rest]
+
+
+def span_before(everything: list[Sentence], lead: Sentence) -> Sentence | None:
+    """The span just before the lead in its passage."""
+    return next(
+        (
+            s
+            for s in everything
+            if s.passage_rank == lead.passage_rank and s.position == lead.position - 1
+        ),
+        None,
+    )
+
+
+def sentence_before(everything: list[Sentence], lead: Sentence) -> Sentence | None:
+    """The sentence before the lead in its passage, if it is one (not a list intro)."""
+    before = span_before(everything, lead)
+    return before if before is not None and not is_fragment(before.text) else None
+
+
+def short_answer_before(everything: list[Sentence], lead: Sentence) -> Sentence | None:
+    """The passage's own short yes/no ("Yes.", "Often yes.", "Not automatically.") before the lead.
+
+    Sections often open with a one- or two-word answer and explain it in the next sentence.
+    Too short to lead alone (it is a fragment), it still answers a yes/no question, so the
+    lead keeps it in front: "Not automatically. The Authority Having Jurisdiction ...".
+    """
+    before = span_before(everything, lead)
+    return before if before is not None and is_short_answer(before.text) else None
