@@ -53,6 +53,16 @@ def test_ask_readable_output_lists_sources(use_index, capsys):
     assert code == 0 and "Sources:" in out and "[1]" in out
 
 
+def test_a_rules_source_with_no_web_address_is_named_in_the_source_line(use_index, capsys):
+    """The national cost rule cites an article with no address: the line names it, and no
+    empty "(; ..." where the link would be."""
+    code, out, _ = run(["ask", "what does an external COR audit cost?"], capsys)
+    lines = [line for line in out.splitlines() if line.startswith("[")]
+    assert code == 0 and lines
+    assert not any("(;" in line for line in lines), lines
+    assert any("industry article: Cor vs Se-Cor" in line for line in lines), lines
+
+
 def test_check_json_contract(env, capsys):
     """`check` is a tool over the rules: it answers in a data dir with no index."""
     code, out, _ = run(["check", "--province", "AB", "--workers", "8", "--json"], capsys)

@@ -50,6 +50,14 @@ def test_source_card_shows_every_field():
     assert 'rel="noopener noreferrer nofollow"' in html
 
 
+def test_a_source_with_no_web_address_shows_its_name_instead_of_a_link():
+    name = "industry article: Cor vs Se-Cor (consultancy explainer of 2023-08-13)"
+    html = render.sources_html([citation(url="", reference=name)])
+    assert name in html and "href=" not in html
+    payload_card = render.source_card({**citation(url="", reference=name).model_dump()})
+    assert name in payload_card
+
+
 def test_the_mark_sits_inside_its_passage():
     html = render.highlight_passage("Before. The quoted span. After.", "The quoted span.")
     assert html == "Before. <mark>The quoted span.</mark> After."

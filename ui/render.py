@@ -167,6 +167,8 @@ def source_card(citation: Citation | Mapping[str, Any]) -> str:
             f'<a class="cg-link" href="{esc(url)}" target="_blank" '
             f'rel="noopener noreferrer nofollow">{esc(host)}</a>'
         )
+    elif get("reference"):  # a source with no web address: its name, as the corpus gives it
+        meta.append(f'<span class="cg-reference">{esc(get("reference"))}</span>')
     meta.append(f'<span class="cg-dates">{esc(citation_dates(citation))}</span>')
     if meta:
         parts.append(f'<div class="cg-meta">{" · ".join(meta)}</div>')
@@ -361,6 +363,7 @@ def answer_payload(answer: Answer) -> dict[str, Any]:
             title=citation.title,
             last_verified=citation.last_verified,
             dates=citation.dates(),
+            reference=citation.reference,
         )
     payload["state"] = answer.state.model_dump(mode="json")
     payload["not_covered"] = answer.not_covered

@@ -18,6 +18,9 @@ class Citation(BaseModel):
     title: str = ""
     last_verified: str = ""
     chunk_id: str = ""
+    # The source as the corpus names it, when the passage has no web address ("industry
+    # article: Cor vs Se-Cor (consultancy explainer of 2023-08-13)"): shown in place of a link.
+    reference: str = ""
     passage: str = ""
 
     def dates(self) -> str:

@@ -59,13 +59,15 @@ def cited(
         chunk = passages[sentence.passage_rank].chunk
         if chunk.id not in numbers:
             numbers[chunk.id] = len(citations) + 1
+            url = next((s for s in chunk.sources if s.startswith("http")), "")
             citations.append(
                 Citation(
                     n=numbers[chunk.id],
                     source=chunk.doc_id,
                     section=chunk.section,
                     quote=sentence.text,
-                    url=next((s for s in chunk.sources if s.startswith("http")), ""),
+                    url=url,
+                    reference="" if url else next(iter(chunk.sources), ""),
                     title=chunk.title,
                     last_verified=chunk.last_verified,
                     chunk_id=chunk.id,

@@ -91,7 +91,8 @@ def _print_answer(answer: Answer) -> None:
     if answer.citations:
         typer.echo("\nSources:")
         for c in answer.citations:
-            typer.echo(f"[{c.n}] {c.title} - {c.section} ({c.url}; {c.dates()})")
+            where = "; ".join(part for part in (c.url or c.reference, c.dates()) if part)
+            typer.echo(f"[{c.n}] {c.title} - {c.section} ({where})")
             typer.echo(f'    "{c.quote}"')
 
 
