@@ -38,3 +38,12 @@ def test_an_own_province_passage_keeps_its_line_about_another_province(assistant
     assert answer.state.jurisdiction == "QC"
     assert "IHSA" in answer.answer
     assert "Groupe Canam" in answer.answer
+
+
+def test_a_yes_no_word_in_the_question_is_not_an_option_that_leads(assistant):
+    """ "or is it optional?" asks what the heading's "voluntary" asks: the section's answer
+    leads, not its caveat "Voluntary does not always mean optional for your business."."""
+    lead = first_sentence(
+        assistant.ask("Do I have to get COR in Alberta, or is it optional?").answer
+    )
+    assert lead.startswith("Getting a COR is voluntary in Alberta"), lead

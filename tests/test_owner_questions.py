@@ -107,6 +107,12 @@ def test_a_how_much_question_still_goes_to_the_calculator(assistant):
             "What is COR, what is SECOR and what is the difference?",
             r"^(?:A Certificate of Recognition \(COR\) shows|SECOR is the small-employer version)",
         ),
+        # The section that defines the term, not one that only names it ("the basic trade-off
+        # between COR and SECOR"), even when the ranking puts it last of the five.
+        (
+            "What is SECOR and how does it differ from COR?",
+            r"^SECOR \(Small Employer Certificate of Recognition\) is a lighter route.*10 or fewer",
+        ),
         # The consequence of crossing the limit, not the limit itself.
         ("What happens if our staff grows past 10 workers?", r"must move to regular COR"),
         # The worker limits, not how many workers the auditor interviews.
@@ -132,8 +138,9 @@ def test_the_first_sentence_answers_the_question(assistant, question, wanted):
     assert re.search(wanted, lead), lead
     assert not leans_back(lead), lead
     # Asked with no province, no one province's rule leads, except where the answer is the
-    # provinces' own rules: the limits (by province), Alberta's rule for outgrowing SECOR.
-    if not re.search(r"grows past|How many workers", question):
+    # provinces' own rules: the limits (by province), Alberta's rule for outgrowing SECOR,
+    # SECOR's definition (its limit differs by province).
+    if not re.search(r"grows past|How many workers|What is SECOR and", question):
         assert not find_jurisdictions(lead), lead
 
 

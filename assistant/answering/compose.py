@@ -83,6 +83,14 @@ SLOT_WORDS = frozenset(
     ).split()
 )
 
+# Words that ask the yes/no itself, not an option to weigh: in "Do I have to get COR in
+# Alberta, or is it optional?" "optional" asks the same as the heading's "voluntary", so the
+# sentence holding it ("Voluntary does not always mean optional ...") is no answer to lead.
+YES_NO_WORDS = frozenset(
+    stem(word)
+    for word in "required requirement mandatory voluntary optional obligatory compulsory".split()
+)
+
 
 class Composer:
     """Composes answers from ranked passages; ``idf`` weights the overlap with the question."""
@@ -186,6 +194,9 @@ class Composer:
         wanted = self.wanted(question)
         if not wanted or not passages:
             return None
+        defining = _defining_passage(question, passages)
+        if defining is not None:
+            return defining
         total = sum(self._weight(t) for t in wanted)
         asking: list[tuple[float, int]] = []
         for rank, passage in enumerate(passages[:DIRECT_CANDIDATES]):
@@ -267,7 +278,8 @@ class Composer:
     def _option_first(self, question: str, chosen: list[Sentence], chunk: Chunk) -> list[Sentence]:
         """A yes/no question's option ("an action plan instead of ..."): the words its passage's
         heading lacks; the sentence holding them leads when it says yes or no (answer_kinds)."""
-        option = {t: self._weight(t) for t in self.wanted(question) - set(tokenize(chunk.section))}
+        lacking = self.wanted(question) - set(tokenize(chunk.section)) - YES_NO_WORDS
+        option = {t: self._weight(t) for t in lacking}
         at = option_sentence(option, [set(tokenize(s.text)) for s in chosen])
         if not at or not chosen[at].fits:
             return chosen
@@ -323,6 +335,27 @@ def _place(
     if named and jurisdiction not in named and not own and not named & asked_about:
         return True, 0.05  # a topic document's line about another province
     return False, 1.25 if own or jurisdiction in named else 1.0
+
+
+def _term_words(text: str) -> frozenset[str]:
+    term = defined_term(text)
+    return frozenset(tokenize(term)) - SLOT_WORDS - place_words(term) if term else frozenset()
+
+
+def _defining_passage(question: str, passages: list[Scored]) -> int | None:
+    """The first retrieved passage whose heading (or one of its questions) asks "what is X?"
+    of the very term the user asks about: "What is SECOR and how does it differ from COR?"
+    reads "What is SECOR?", not "What is the basic trade-off between COR and SECOR?", which
+    shares as many words. Any retrieved passage counts, not only the top DIRECT_CANDIDATES:
+    a section defining the term is the answer wherever the fused ranking put it."""
+    wanted = _term_words(question)
+    if not wanted:
+        return None
+    for rank, passage in enumerate(passages):
+        asks = (passage.chunk.section, *passage.chunk.questions)
+        if any(_term_words(asked) == wanted for asked in asks):
+            return rank
+    return None
 
 
 def _more_points(ranked: list[Sentence], chosen: list[Sentence], budget: int) -> list[Sentence]:
