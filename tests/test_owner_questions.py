@@ -113,6 +113,16 @@ def test_a_how_much_question_still_goes_to_the_calculator(assistant):
             "What is SECOR and how does it differ from COR?",
             r"^SECOR \(Small Employer Certificate of Recognition\) is a lighter route.*10 or fewer",
         ),
+        # Two terms, two definitions, each from its own section.
+        (
+            "What are COR and SECOR?",
+            r"^A Certificate of Recognition \(COR\) is .*SECOR \(Small Employer Certificate",
+        ),
+        # A definition, then what COR does for the company (a benefit, not more definition).
+        (
+            "What is a Certificate of Recognition? How can COR help my company?",
+            r"^A Certificate of Recognition \(COR\) is .*Employers get one for two reasons",
+        ),
         # The consequence of crossing the limit, not the limit itself.
         ("What happens if our staff grows past 10 workers?", r"must move to regular COR"),
         # The worker limits, not how many workers the auditor interviews.
@@ -139,8 +149,9 @@ def test_the_first_sentence_answers_the_question(assistant, question, wanted):
     assert not leans_back(lead), lead
     # Asked with no province, no one province's rule leads, except where the answer is the
     # provinces' own rules: the limits (by province), Alberta's rule for outgrowing SECOR,
-    # SECOR's definition (its limit differs by province).
-    if not re.search(r"grows past|How many workers|What is SECOR and", question):
+    # SECOR's definition (its limit differs by province), the incentives COR earns (go2HR's
+    # BC figure is the example).
+    if not re.search(r"grows past|How many workers|SECOR and|and SECOR|help my", question):
         assert not find_jurisdictions(lead), lead
 
 

@@ -53,6 +53,8 @@ KINDS: tuple[AnswerKind, ...] = (
             r"|bother|become|take part|apply|sign up|go for)\b"
             r"|\bwhy (?:pursue|get|join|participate|enrol|enroll|bother|become|take part)\b"
             r"|\b(?:benefits?|advantages?|avantages?)\b|\bwhat(?:'s| is) in it for\b"
+            r"|\bhow (?:can|does|will|would|could) (?:an? |the )?(?:cor|secor|it|this|that"
+            r"|certification|certificate) (?:help|benefit)\b"
             r"|^\W*pourquoi (?:adh[ée]rer|participer|obtenir|devenir|joindre|s'inscrire)\b",
             re.I,
         ),
@@ -271,7 +273,9 @@ def question_parts(question: str) -> list[str]:
         >>> question_parts("what do I need to do and how long does it take?")
         ['what do I need to do', 'how long does it take?']
         >>> question_parts("What are COR and SECOR?")
-        ['What are COR and SECOR?']
+        ['What is COR?', 'What is SECOR?']
+        >>> question_parts("what is the difference between COR and SECOR")
+        ['what is the difference between COR and SECOR']
         >>> question_parts("and the rebate? (in Alberta)")
         ['and the rebate? (in Alberta)']
         >>> question_parts("how much is it? we are in Banff")
@@ -281,6 +285,10 @@ def question_parts(question: str) -> list[str]:
     context = re.search(r"\s*\([^)]*\)\s*$", question)
     tail = context.group(0).rstrip() if context else ""
     body = question[: context.start()] if context else question
+    # "What are COR and SECOR?" asks two definitions: each term's own section answers it.
+    pair = _TERM_PAIR.match(defined_term(body) or "")
+    if pair:
+        return [f"What is {pair.group(1)}?{tail}", f"What is {pair.group(2)}?{tail}"]
     parts = [part.strip() for part in _PART.split(body) if part and part.strip()]
     if len(parts) < 2 or any(len(part.split()) < MIN_PART_WORDS for part in parts):
         return [question]
@@ -290,6 +298,8 @@ def question_parts(question: str) -> list[str]:
     return [part + tail for part in parts]
 
 
+# Two short terms joined by "and" ("COR and SECOR", "PIR and COR"); a longer clause is no pair.
+_TERM_PAIR = re.compile(r"^(\S+(?: \S+)?) and (\S+(?: \S+)?)$")
 _ASKS = re.compile(
     r"^(?:what|how|when|who|which|where|why|do|does|did|is|are|can|could|should|will|would"
     r"|must|may)\b|\?$",

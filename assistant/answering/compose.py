@@ -302,9 +302,17 @@ class Composer:
         answers: list[Sentence] = []
         for part in question_parts(question)[1:]:
             kind = question_kind(part)
-            for sentence in self.rank_sentences(
+            ranked = self.rank_sentences(
                 part, passages, jurisdiction, question_vector=question_vector
-            ):
+            )
+            # "What is SECOR?" as a later part: the section defining SECOR opens with the answer.
+            defining = _defining_passage(part, passages) if kind == "definition" else None
+            if defining is not None:
+                own = sorted(
+                    (s for s in ranked if s.passage_rank == defining), key=lambda s: s.position
+                )
+                ranked = own + [s for s in ranked if s.passage_rank != defining]
+            for sentence in ranked:
                 if sentence.score <= 0 or sentence.hedge or is_fragment(sentence.text):
                     continue
                 if leans_back(sentence.text):  # it joins the lead: it must read alone
