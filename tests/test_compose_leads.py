@@ -47,3 +47,13 @@ def test_a_yes_no_word_in_the_question_is_not_an_option_that_leads(assistant):
         assistant.ask("Do I have to get COR in Alberta, or is it optional?").answer
     )
     assert lead.startswith("Getting a COR is voluntary in Alberta"), lead
+
+
+def test_a_french_question_that_a_heading_asks_is_answered_from_that_section(assistant):
+    """The section's sentences are English and far from the French question in meaning, but
+    its heading asks the question ("pourquoi adhérer à une mutuelle de prévention"): it is read
+    in order, not called "not covered"."""
+    answer = assistant.ask("Pourquoi adhérer à une mutuelle ?")
+    assert not answer.not_covered, answer.answer
+    assert answer.citations[0].chunk_id.startswith("quebec-prevention-mutuals::why-join")
+    assert "CNESST" in first_sentence(answer.answer)

@@ -233,10 +233,14 @@ class Composer:
             question, passages, jurisdiction, question_vector=question_vector
         )
         ranked = [s for s in everything if s.score > 0]
-        if not ranked:
-            return "", "", []
         kind = question_kind(question)
+        # A passage whose heading or questions ask this question answers it even when none of
+        # its sentences shares a word or a meaning with it: "Pourquoi adhérer à une mutuelle ?"
+        # matches the heading "... (pourquoi adhérer à une mutuelle de prévention)?", while
+        # the English sentences sit far from the French question in the model's space.
         direct = self.direct_passage(question, passages)
+        if not ranked and direct is None:
+            return "", "", []
         own = sorted(
             (s for s in everything if s.passage_rank == direct and not s.foreign),
             key=lambda s: s.position,
@@ -369,7 +373,7 @@ def _defining_passage(question: str, passages: list[Scored]) -> int | None:
 def _more_points(ranked: list[Sentence], chosen: list[Sentence], budget: int) -> list[Sentence]:
     """Up to ``budget`` more points, best first: no fragment, no near-repeat, at most
     POINTS_PER_PASSAGE from one passage; a weak match only from the lead's own passage."""
-    best = ranked[0].score
+    best = ranked[0].score if ranked else 0.0
     picked: list[Sentence] = []
     for sentence in ranked:
         if len(picked) >= budget:
