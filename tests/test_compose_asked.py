@@ -16,6 +16,7 @@ from conftest import first_sentence
 from assistant.answering.answer import ConversationState
 from assistant.answering.answer_kinds import defined_term, defines, question_kind, question_parts
 from assistant.answering.compose import Composer
+from assistant.dialogue.understand_plan import standalone_question
 from assistant.knowledge.corpus import Chunk
 from assistant.search.retrieve import Scored, lexical_coverage, tokenize
 
@@ -224,3 +225,24 @@ def test_a_second_why_question_is_a_part_of_its_own():
         "What is COR",
         "why participate in it?",
     ]
+
+
+def test_it_in_a_follow_up_is_the_program_asked_about_before():
+    """ "can we get it?" after "what's SECOR anyway?" asks about SECOR; a program the
+    follow-up names itself, or an "it" that is the subject, adds nothing."""
+    state = ConversationState(jurisdiction="NU")
+    names = {"NU": "Nunavut"}
+    earlier = "what's SECOR anyway?"
+    asked = standalone_question("ok, we're in Nunavut, can we get it?", state, names, earlier)
+    assert asked.endswith("(for SECOR)")
+    assert "for SECOR" not in standalone_question("can we get COR?", state, names, earlier)
+    assert "SECOR" not in standalone_question("it is too hard for us", state, names, earlier)
+    assert question_kind("ok, we're in Nunavut, can we get it?") == "yesno"
+
+
+@pytest.mark.model
+def test_a_follow_up_about_it_is_answered_for_the_program_asked_about(assistant):
+    turns = ["hi there", "what's SECOR anyway?", "ok, we're in Nunavut, can we get it?"]
+    answer = list(assistant.converse(turns))[-1]
+    assert answer.state.jurisdiction == "NU"
+    assert "no SECOR" in answer.answer.split("\n")[0], answer.answer

@@ -128,6 +128,9 @@ KINDS: tuple[AnswerKind, ...] = (
         "yesno",
         re.compile(
             r"^\W*(?:do|does|did|is|are|can|could|must|should|will|would|have|has|may|am)\b"
+            # "ok, we're in Nunavut, can we get it?": the question after the lead-in clause.
+            r"|,\s*(?:do|does|is|are|can|could|must|should|will|would|may) (?:we|i|you|they"
+            r"|it|my|our|a|an|the)\b"
             r"|\bor (?:is it|are they|not)\b|\b(?:optional|mandatory)\?",
             re.I,
         ),

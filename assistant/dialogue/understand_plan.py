@@ -185,11 +185,16 @@ def standalone_question(
         # "and is that checked by an outside auditor?" after "the SECOR audit": that audit;
         # "what does the audit look like" for a 9-person firm: the SECOR audit it would take.
         program = _audit_program(state, earlier)
+    elif earlier and _REFERS_BACK.search(question) and (named := _NAMES_PROGRAM.search(earlier)):
+        # "what's SECOR anyway?" then "ok, we're in Nunavut, can we get it?": it is SECOR.
+        program = named.group(0).upper().replace("SMALL COR", "SECOR")
     if program:
         extras.append(f"for {program}")
     return f"{question} ({', '.join(extras)})" if extras else question
 
 
+# A follow-up that points back at what was asked before: "can we get it?", "do we need that?".
+_REFERS_BACK = re.compile(r"\b(?:it|that|this one|that one)\b(?!\s+(?:is|was|'s)\b)", re.I)
 _ABOUT_AUDIT = re.compile(r"\baudit|\bpass(?:ing)?\b|\bmarks?\b|\bscor(?:e|ing)\b", re.I)
 
 
