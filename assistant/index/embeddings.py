@@ -18,7 +18,7 @@ from assistant.index.onnx_embedder import onnx_file
 
 DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
 
-# Texts per sentence-transformers forward pass. As with ONNX (onnx_embedder.BATCH_SIZE), small
+# Texts per sentence-transformers forward pass. As with ONNX (onnx_embedder.TOKEN_BUDGET), small
 # batches of long texts run faster on this 2-core machine: 300 corpus chunks in 15.5 s at 8,
 # 18.3 s at 32 (sentence-transformers' default), measured 2026-12-03.
 TORCH_BATCH_SIZE = 8

@@ -47,12 +47,15 @@ EXTERNAL_MIN_BYTES = 1024
 # Version of the export recipe below: a change to it must not reuse an older file.
 EXPORT_RECIPE = "torch.onnx-legacy-opset17-external-data-v2"
 OPSET = 17
-# Texts per forward pass, sorted by length first (as sentence-transformers does) so a batch
-# pads to similar lengths. Small batches keep a pass's tensors in the CPU's caches: measured on
-# this 2-core machine (2026-12-03, 300 corpus chunks of about 200 tokens, two threads, memory
-# arena on): 8 texts 14-17 s and 420 MB peak, 16 15 s and 612 MB, 32 16 s and 1071 MB, 64 18 s
-# and 1986 MB; for 5,600 short questions and sentences 8, 16 and 32 all take about 30 s.
-BATCH_SIZE = 8
+# Tokens per forward pass (texts times the batch's longest, padding included), texts sorted by
+# length first so a batch pads to similar lengths. A budget rather than a count: long passages
+# run fastest in small batches, whose tensors stay in the CPU caches, and short questions in
+# large ones, where each pass's fixed cost is shared. Measured on this 2-core machine
+# (2026-12-03, two threads, memory arena on): 300 corpus chunks of about 200 tokens, batches of
+# 8 texts 14-17 s at a 420 MB process peak, 16 15 s and 612 MB, 32 16 s and 1071 MB, 64 18 s
+# and 1986 MB; 1,500 section questions of about 22 tokens, 8 texts 6.0 s, 32 4.5 s, 64 4.4 s.
+TOKEN_BUDGET = 2048
+MAX_BATCH = 64
 # A short query runs on one thread: on the shared 2-core machine two threads fighting another
 # process were measured 10 times slower per query than one (see embeddings.py); a batch of
 # passages at ingest uses every core.
@@ -259,7 +262,9 @@ class OnnxEmbedder:
         self.model_path = model_path
         self._tokenizer = Tokenizer.from_file(str(model_path / "tokenizer.json"))
         self._tokenizer.enable_truncation(max_seq_length(model_path))
-        self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # to the batch's longest
+        # No padding here (the file asks for a fixed 128): `embed` pads each batch to its
+        # own longest text.
+        self._tokenizer.no_padding()
         self._sessions: dict[int, Any] = {}
         self._lock = threading.Lock()
         self._session(1)  # a damaged file fails here, where the caller can rebuild it
@@ -277,7 +282,7 @@ class OnnxEmbedder:
                 options.log_severity_level = 3  # warnings about unused initializers are noise
                 # The memory arena stays on. Turning it off for ingest (as this did with
                 # batches of 32) was measured slower and no smaller: 300 chunks in 28-34 s at a
-                # 1.2 GB process peak, against 14-17 s at 420 MB with BATCH_SIZE and the arena.
+                # 1.2 GB process peak, against 14-17 s at 420 MB in batches of 8 with the arena.
                 session = ort.InferenceSession(
                     str(self.onnx_path), options, providers=["CPUExecutionProvider"]
                 )
@@ -290,17 +295,36 @@ class OnnxEmbedder:
             return np.zeros((0, 0), dtype=np.float32)
         threads = 1 if len(texts) <= QUERY_TEXTS else (os.cpu_count() or 1)
         session = self._session(threads)
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        encodings = self._tokenizer.encode_batch(list(texts))
+        order = sorted(range(len(texts)), key=lambda i: -len(encodings[i].ids))
         out: list[np.ndarray] = [np.empty(0)] * len(texts)
-        for start in range(0, len(order), BATCH_SIZE):
-            batch = order[start : start + BATCH_SIZE]
-            encodings = self._tokenizer.encode_batch([texts[i] for i in batch])
-            feeds = {
-                "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
-                "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
-                "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
-            }
+        for batch in _batches(order, [len(e.ids) for e in encodings]):
+            width = len(encodings[batch[0]].ids)  # the longest: the order is longest first
+            feeds = {name: np.zeros((len(batch), width), dtype=np.int64) for name in INPUT_NAMES}
+            for row, i in enumerate(batch):
+                e = encodings[i]
+                feeds["input_ids"][row, : len(e.ids)] = e.ids
+                feeds["attention_mask"][row, : len(e.ids)] = e.attention_mask
+                feeds["token_type_ids"][row, : len(e.ids)] = e.type_ids
             (tokens,) = session.run(None, feeds)
             for row, i in zip(mean_pool(tokens, feeds["attention_mask"]), batch, strict=True):
                 out[i] = row
         return np.stack(out).astype(np.float32)
+
+
+def _batches(order: list[int], lengths: list[int]) -> list[list[int]]:
+    """``order`` (longest first) cut into batches of at most TOKEN_BUDGET padded tokens.
+
+    Example:
+        >>> _batches([0, 1, 2, 3], [1500, 900, 20, 10])
+        [[0], [1, 2], [3]]
+    """
+    batches: list[list[int]] = []
+    for i in order:
+        if batches and len(batches[-1]) < MAX_BATCH:
+            width = lengths[batches[-1][0]]
+            if width * (len(batches[-1]) + 1) <= TOKEN_BUDGET:
+                batches[-1].append(i)
+                continue
+        batches.append([i])
+    return batches
