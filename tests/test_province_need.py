@@ -74,3 +74,12 @@ def test_each_examples_file_keeps_its_own_cache(embedder, tmp_path):
     IntentClassifier.load(embedder, tmp_path, PROVINCE_NEED)
     assert len(list(tmp_path.glob("intents-*.npy"))) == 1
     assert len(list(tmp_path.glob("province_need-*.npy"))) == 1
+
+
+def test_asked_with_no_province_the_answer_comes_first_and_the_question_for_it_after(assistant):
+    """The very first line answers (it quotes a passage); asking for the province comes last,
+    not an opening "It depends" that answers nothing."""
+    answer = assistant.ask("can I do the SECOR audit myself?", ConversationState())
+    lines = [line for line in answer.answer.splitlines() if line.strip()]
+    assert "[1]" in lines[0] and "owner" in lines[0], answer.answer
+    assert "Which province or territory" in answer.answer.split("\n\n")[-2], answer.answer

@@ -411,8 +411,9 @@ class Assistant:
         # A tool that refused its input says why, first: "2025-02-30 is not a real date".
         parts.extend(_tool_refusals(gathered))
         parts.extend(plan.notes)  # how a slot was read: the owner counted, London as Ontario
-        if plan.ask_for_jurisdiction:
-            parts.append("The answer depends on the province or territory. In general:")
+        # Asked with no province, the general answer comes first and the question for the
+        # province after it ("... The rules differ by jurisdiction."): an opening "It depends"
+        # was a first sentence that answered nothing.
         for call in gathered.tool_calls:
             parts.append(describe_tool_call(call))
         citations: list[Citation] = []
