@@ -84,6 +84,29 @@ def test_fact_recall_groups_are_alternatives_and_all_required():
     assert m.fact_recall(answer, []) == 1.0
 
 
+@pytest.mark.parametrize("jurisdiction", ["ON", None])
+def test_a_key_fact_only_in_the_closing_lines_is_not_answered(jurisdiction):
+    """The closing lines are the chain's own (ASK_JURISDICTION, the partner line): a fact in
+    them ("depends", IHSA) was said whatever was asked, so it does not count."""
+    from assistant.answering.answer import ConversationState
+    from assistant.answering.chain import ASK_JURISDICTION, ASK_WORKERS, Assistant
+
+    state = ConversationState(jurisdiction=jurisdiction)
+    closing = [
+        ASK_JURISDICTION,
+        ASK_WORKERS,
+        Assistant._partner_line(None, state),  # the method reads only the state
+        Assistant._partner_line(None, state, ask=True),
+    ]
+    answer = "\n\n".join(["SECOR is for 10 or fewer workers. [1]", *closing])
+    assert m.answer_body(answer) == "SECOR is for 10 or fewer workers. [1]"
+    groups = [["10 or fewer"], ["jurisdiction"], ["certifying partner"]]
+    assert m.missing_groups(m.answer_body(answer), groups) == [
+        ["jurisdiction"],
+        ["certifying partner"],
+    ]
+
+
 def test_citation_validity():
     texts = {"d::s": "Pass with 80% overall and 50% per element."}
     good = {"n": 1, "chunk_id": "d::s", "quote": "80% overall", "passage": texts["d::s"]}

@@ -7,7 +7,8 @@ Definitions (also in ``evals/README.md``):
 - recall@k: the share of the expected sources found in the first k.
 - reciprocal rank: 1 / the rank of the first expected source retrieved (0 when none is).
 - nDCG@k: binary relevance, each expected source counted once, ideal order = all of them first.
-- fact recall: the share of ``must_include`` groups with at least one phrasing in the answer.
+- fact recall: the share of ``must_include`` groups with at least one phrasing in the answer,
+  without its closing lines (``answer_body``).
 - citation validity: a citation is valid when its quote is an exact span of the passage it
   names, that passage is the indexed text of its chunk, and the chunk was retrieved.
 - number grounding: every number in the answer text appears in a cited (valid) passage or in
@@ -129,6 +130,29 @@ def missing_groups(answer: str, must_include: Sequence[Sequence[str]]) -> list[l
     """
     text = normalize_text(answer)
     return [list(g) for g in must_include if not any(normalize_text(p) in text for p in g)]
+
+
+# The lines every answer may end with, whatever was asked: the partner to confirm with, the
+# question for the province or the head count. A key fact found only there was not answered
+# ("depends" in a closing "The rules differ by jurisdiction", IHSA in "Confirm with ... IHSA").
+CLOSING_LINES = re.compile(
+    r"(?:^|\n\n)(?:Confirm with your certifying partner, [^\n]*?not legal advice\."
+    r"|Ask [^\n]*?: they can answer it for your business\."
+    r"|Which province or territory is your business in\? The rules differ by jurisdiction\."
+    r"|How many workers do you have \(counting owners, part-time and casual staff\)\?)"
+    r"(?=\n\n|$)"
+)
+
+
+def answer_body(answer: str) -> str:
+    r"""The answer without its closing lines (CLOSING_LINES): what key facts are sought in.
+
+    Example:
+        >>> answer_body("SECOR is for 10 or fewer. [1]\n\nWhich province or territory is your "
+        ...             "business in? The rules differ by jurisdiction.")
+        'SECOR is for 10 or fewer. [1]'
+    """
+    return CLOSING_LINES.sub("", answer).strip()
 
 
 def fact_recall(answer: str, must_include: Sequence[Sequence[str]]) -> float:

@@ -18,6 +18,7 @@ from assistant.answering.guard import numbers_in
 from assistant.dialogue.numbers import words_to_digits
 from assistant.evaluation.dataset import EvalItem, Located, TurnExpect
 from assistant.evaluation.metrics import (
+    answer_body,
     citation_problems,
     fact_recall,
     hit_at_k,
@@ -152,12 +153,13 @@ def _score_retrieval(item: EvalItem, last: dict[str, Any], result: ItemResult) -
 def _score_facts(item: EvalItem, text: str, result: ItemResult) -> None:
     """Every key fact present (strict, and as a share), and no forbidden phrase."""
     scores, failures = result.scores, result.failures
+    body = answer_body(text)  # a fact in the closing lines only was not answered
     if item.must_include:
         # An item counts as recalled only when every key fact is there; the share is kept
         # beside it, because it shows partial progress the strict figure hides.
-        scores["fact_share"] = fact_recall(text, item.must_include)
+        scores["fact_share"] = fact_recall(body, item.must_include)
         scores["fact_recall"] = 1.0 if scores["fact_share"] == 1.0 else 0.0
-        missing = missing_groups(text, item.must_include)
+        missing = missing_groups(body, item.must_include)
         if missing:
             failures.append("missing facts: " + "; ".join(" | ".join(group) for group in missing))
     norm = normalize_text(text)
