@@ -176,3 +176,23 @@ def test_the_passage_whose_heading_asks_the_question_is_read_even_when_second():
     lead, _, _ = Composer().compose("what are the size classes for cor", [overview, classes])
     assert lead.startswith("Nova Scotia sorts employers into four size classes.")
     assert Composer().direct_passage("what are the size classes for cor", [overview, classes]) == 1
+
+
+def test_a_point_that_leans_back_comes_only_after_the_sentence_it_leans_on():
+    """"It is also a partner of SAFE Work Manitoba." from another passage says nothing about
+    what "it" is; "Because ..." answers a heading nobody sees. Neither is a point alone."""
+    first = _passage(
+        "A certifying partner is the safety association that certifies your company. "
+        "Contact the certifying partner for your industry to register with it.",
+        section="What is a certifying partner?",
+    )
+    other = _passage(
+        "MHCA runs heavy construction courses in Manitoba for every certifying partner member. "
+        "It is also a certifying partner of SAFE Work Manitoba, the prevention arm. "
+        "Because a certifying partner certificate shows a course was taken.",
+        section="Who is MHCA?",
+        rank_id="b",
+    )
+    lead, points, _ = Composer().compose("What is a certifying partner?", [first, other])
+    assert lead.startswith("A certifying partner is the safety association"), lead
+    assert "- It is also" not in points and "- Because" not in points, points

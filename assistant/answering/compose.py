@@ -384,6 +384,13 @@ def _more_points(ranked: list[Sentence], chosen: list[Sentence], budget: int) ->
             continue
         if any(near_duplicate(sentence.text, c.text) for c in taken):
             continue
+        # "Because a certificate shows ..." or "It says ..." means something only after the
+        # sentence it leans on: a point only right after that sentence, never on its own.
+        if leans_back(sentence.text) and not any(
+            c.passage_rank == sentence.passage_rank and c.position == sentence.position - 1
+            for c in taken
+        ):
+            continue
         if (
             taken
             and sum(c.passage_rank == sentence.passage_rank for c in taken) >= POINTS_PER_PASSAGE

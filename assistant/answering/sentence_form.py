@@ -29,10 +29,12 @@ _COUNTED = re.compile(r"\$\s?\d|\d+(?:\.\d+)?\s*%|\b(?!(?:19|20)\d\d\b)\d+\s+[a-
 
 
 # A sentence opening with a word that points back ("It says", "This is", "They cover", "So a
-# crew", "But"), which needs the previous sentence to mean anything (issue 13). "It depends",
+# crew", "But", "Because" answering its heading's "why"), which needs the previous sentence to
+# mean anything (issue 13). "It depends",
 # "It varies" and "It usually takes 6 to 12 months" stand alone: "it" names nothing there.
 _LEANS_BACK = re.compile(
-    r"(?:it|its|this|that|these|those|they|their|them|so|but|also|however|instead|such)\b"
+    r"(?:it|its|this|that|these|those|they|their|them|so|but|also|however|instead|such"
+    r"|because)\b"
     r"(?!\s+(?:depends|varies|(?:usually |often |typically |generally |normally )?takes)\b)",
     re.I,
 )
