@@ -246,3 +246,16 @@ def test_a_follow_up_about_it_is_answered_for_the_program_asked_about(assistant)
     answer = list(assistant.converse(turns))[-1]
     assert answer.state.jurisdiction == "NU"
     assert "no SECOR" in answer.answer.split("\n")[0], answer.answer
+
+
+@pytest.mark.model
+def test_which_one_of_us_asks_for_a_person_not_for_a_program(assistant):
+    """"two or three people do the internal audit ... Which one of us should sign?" names an
+    audit team, not the company's size: no program check, an answer about the audit."""
+    question = (
+        "At our company, a team of two or three people do the internal audit collectively. "
+        "Which one of us should sign the audit?"
+    )
+    answer = assistant.ask(question, ConversationState(jurisdiction="NL"))
+    assert not any(c.name == "check_eligibility" for c in answer.tool_calls), answer.answer
+    assert "audit" in first_sentence(answer.answer).lower(), answer.answer

@@ -26,7 +26,9 @@ from assistant.knowledge.rules import rules_for
 from assistant.tools.eligibility import check_eligibility
 
 _ELIGIBILITY = re.compile(
-    r"\bwhich (?:program|one|certificate|cert|cor|secor|applies)\b|\bgo (?:with )?(?:secor|cor)\b"
+    # "which one" asks for a program, "which one of us should sign the audit?" for a person.
+    r"\bwhich (?:program|one(?! of\b)|certificate|cert|cor|secor|applies)\b"
+    r"|\bgo (?:with )?(?:secor|cor)\b"
     r"|^\s*(?:secor|cor|small cor)\s*\??\s*$|\bwhat (?:can|could|should) (?:i|we) (?:get|do)\b"
     r"|\bapplies to (?:us|me)\b|\bstill (?:qualify|fit|go)\b|\bwhat do (?:i|we) (?:need|get)\b"
     r"|\b(?:is|will|would|does) (?:secor|cor|small cor) (?:be )?(?:good enough|enough|ok|okay|do|"
