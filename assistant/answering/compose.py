@@ -349,7 +349,11 @@ def _place(
     return False, 1.25 if own or jurisdiction in named else 1.0
 
 
+@functools.lru_cache(maxsize=8192)
 def _term_words(text: str) -> frozenset[str]:
+    """The words of the term a "what is X?" asks about, cached: every question compares its
+    term with the same headings and section questions (a pattern, the tokenizer and the
+    gazetteer each time)."""
     term = defined_term(text)
     return frozenset(tokenize(term)) - SLOT_WORDS - place_words(term) if term else frozenset()
 

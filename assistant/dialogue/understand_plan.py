@@ -187,9 +187,9 @@ def standalone_question(
         # "and is that checked by an outside auditor?" after "the SECOR audit": that audit;
         # "what does the audit look like" for a 9-person firm: the SECOR audit it would take.
         program = _audit_program(state, earlier)
-    elif earlier and _REFERS_BACK.search(question) and (named := _NAMES_PROGRAM.search(earlier)):
+    elif earlier and _REFERS_BACK.search(question):
         # "what's SECOR anyway?" then "ok, we're in Nunavut, can we get it?": it is SECOR.
-        program = named.group(0).upper().replace("SMALL COR", "SECOR")
+        program = _program_named(earlier)
     if program:
         extras.append(f"for {program}")
     return f"{question} ({', '.join(extras)})" if extras else question
@@ -202,13 +202,19 @@ _ABOUT_AUDIT = re.compile(r"\baudit|\bpass(?:ing)?\b|\bmarks?\b|\bscor(?:e|ing)\
 
 def _audit_program(state: ConversationState, earlier: str | None) -> str | None:
     """COR or SECOR: the one the question before named, else the one the business fits."""
-    if earlier and (match := _NAMES_PROGRAM.search(earlier)):
-        return match.group(0).upper().replace("SMALL COR", "SECOR")
+    if earlier and (named := _program_named(earlier)):
+        return named
     fits = _fitting_program(state)
     return fits if fits in ("COR", "SECOR") else None
 
 
 _NAMES_PROGRAM = re.compile(r"\b(?:secor|cor|small cor|ocop)\b", re.I)
+
+
+def _program_named(text: str) -> str | None:
+    """The program a message names, as the tools spell it ("small cor" is SECOR)."""
+    match = _NAMES_PROGRAM.search(text)
+    return match.group(0).upper().replace("SMALL COR", "SECOR") if match else None
 
 
 # Nearest example of data/province_need.yaml at least this close, labelled `depends`: the
