@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from assistant.answering.sentence_form import leans_back
 from assistant.knowledge.corpus import chunk_document, load_corpus, parse_document
+from assistant.knowledge.sentences import sentences_of
 from assistant.knowledge.sources import missing_sources
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,6 +32,14 @@ def test_every_section_has_sources_a_date_and_its_questions(chunks):
         if not MIN_QUESTIONS <= len(c.questions) <= MAX_QUESTIONS:
             problems.append(f"{c.id}: {len(c.questions)} owner-style questions")
     assert not problems, "\n".join(problems)
+
+
+def test_every_section_opens_with_a_sentence_that_stands_on_its_own(chunks):
+    """The opening sentence is often an answer's lead: "It is a short certificate ..." says
+    nothing to an owner who never saw the heading."""
+    openers = [(c.id, sentences_of(c.text)[0]) for c in chunks if c.kind == "guidance"]
+    leaning = [f"{cid}: {first}" for cid, first in openers if leans_back(first)]
+    assert not leaning, "\n".join(leaning)
 
 
 def test_every_cited_source_has_a_date_entry():
