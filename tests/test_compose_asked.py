@@ -18,7 +18,8 @@ from assistant.answering.answer_kinds import defined_term, defines, question_kin
 from assistant.answering.compose import Composer
 from assistant.dialogue.understand_plan import standalone_question
 from assistant.knowledge.corpus import Chunk
-from assistant.search.retrieve import Scored, lexical_coverage, tokenize
+from assistant.search.coverage import lexical_coverage
+from assistant.search.retrieve import Scored, tokenize
 
 
 def _passage(text: str, section: str, rank_id: str = "a", jurisdiction: str = "general"):

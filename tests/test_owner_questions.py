@@ -225,3 +225,20 @@ def test_a_yes_no_question_about_an_option_leads_with_that_option(assistant):
 )
 def test_leans_back(text, leans):
     assert leans_back(text) is leans
+
+
+@pytest.mark.parametrize(
+    ("question", "wanted"),
+    [
+        # records-and-the-first-certificate.md and audits-explained.md, not Alberta's overview
+        ("can we get COR with less than 12 months of documentation?", r"one-year COR"),
+        ("what if we don't pass the audit?", r"Limited Scope Audit"),
+    ],
+)
+def test_a_province_from_the_side_panel_does_not_turn_the_answer_into_its_overview(
+    assistant, question, wanted
+):
+    # The province is added to the search as context; the owner's own words still pick the
+    # section that answers them.
+    answer = assistant.ask(question, ConversationState(jurisdiction="AB"))
+    assert re.search(wanted, lead_of(answer)), answer.answer

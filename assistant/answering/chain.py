@@ -33,14 +33,13 @@ from assistant.index.store import ChromaIndex
 from assistant.knowledge.jurisdictions import NAMES
 from assistant.knowledge.rules import partners_for
 from assistant.knowledge.rules_store import rules_problem_notice, served_rules, using_corpus
-from assistant.search.retrieve import (
+from assistant.search.coverage import (
     MIN_COVERAGE,
     MIN_SIMILARITY,
     SURE_SIMILARITY,
-    HybridSearch,
-    Scored,
     lexical_coverage,
 )
+from assistant.search.retrieve import HybridSearch, Scored
 from assistant.settings import Settings, get_settings
 from assistant.tools.registry import describe_tool_call, run_tool, run_when_missing
 
@@ -227,6 +226,8 @@ class Assistant:
         )
         if plan.focus == question:
             plan.vector = vector
+        elif plan.focus.startswith(question):
+            plan.typed_vector = vector
         return plan
 
     def _gather(self, plan: Plan) -> Gathered:
@@ -266,7 +267,11 @@ class Assistant:
                 or ("national" if plan.general_first else None)
             )
             gathered.passages = self.search.search(
-                plan.focus, jurisdiction=where, k=self.settings.top_k, vector=plan.vector
+                plan.focus,
+                jurisdiction=where,
+                k=self.settings.top_k,
+                vector=plan.vector,
+                typed_vector=plan.typed_vector,
             )
         return gathered
 

@@ -120,7 +120,10 @@ class Plan:
     notes: list[str] = field(default_factory=list)  # how slots were read, shown to the user
     general_first: bool = False  # no province yet: answer from the national/general documents
     search_in: str | None = None  # the province to search when not the business's own
-    vector: list[float] | None = None  # the message's embedding, computed once per turn
+    vector: list[float] | None = None  # the focus's embedding, computed once per turn
+    # The message's own embedding when the focus adds the conversation's context to it
+    # ("... (in Alberta)"): the section questions are matched on the owner's own words.
+    typed_vector: list[float] | None = None
 
     @property
     def route(self) -> str:

@@ -4,9 +4,8 @@ The vector search runs twice: over the chunks' own text and over the owner-style
 chunk answers (doc2query, LangChain's MultiVectorRetriever pattern). A question hit counts for
 its parent chunk, as one more ranked list in the fusion; the chunk is what is returned and cited.
 
-Results are filtered to the user's jurisdiction plus national and general documents, near
-duplicates are removed, and a relevance floor (calibrated on the eval set, see
-`evals/README.md`) decides when the corpus does not cover a question.
+Results are filtered to the user's jurisdiction plus national and general documents and near
+duplicates are removed; `coverage.py` decides when the corpus does not cover a question.
 """
 
 from __future__ import annotations
@@ -36,6 +35,13 @@ QUESTION_CANDIDATES = 3 * CANDIDATES
 # Calibrated on gold and phrasing with every section's questions (fact recall gold/phrasing):
 # no question list 0.946/0.806, weight 1.0 0.959/0.885, weight 2.0 0.966/0.873.
 QUESTION_WEIGHT = 1.0
+# A question with the conversation's context added ("... (in Alberta)") leans to the province's
+# overview passages, whose section questions all name it: the section questions are matched on
+# the owner's own words, and the question with context keeps this share of a vote. Calibrated
+# 2026-12-03 (fact recall gold/phrasing/dev, conversation turns; wild the check): context only
+# 0.993/0.970/0.688/0.995, wild 0.297; 0 0.993/0.958/0.731/0.995, wild 0.305; 0.5
+# 0.993/0.964/0.731/0.995, wild 0.312; 1.0 0.993/0.958/0.742/0.995, wild 0.305.
+CONTEXT_QUESTION_WEIGHT = 0.5
 OWN_JURISDICTION_PRIOR = 0.5 / (RRF_K + 1)
 # A question record this close in meaning (MiniLM cosine) asks the same question in other words
 # ("How do we register for COR?" and a section's "how do we sign up for cor"): the fusion of
@@ -49,16 +55,6 @@ OWN_JURISDICTION_PRIOR = 0.5 / (RRF_K + 1)
 SAME_QUESTION = 0.9
 SAME_QUESTION_VOTES = 2.0
 DUPLICATE_JACCARD = 0.8
-# Below this cosine similarity the best passage is not about the question at all.
-MIN_SIMILARITY = 0.30
-# A place name pulls similarity up even for questions the corpus cannot answer ("noise limits
-# in Alberta" scores 0.5), so coverage is also checked by words: the share (weighted by rarity)
-# of the question's own content words found in the top passages. Calibrated on the eval set:
-# answerable questions score 0.58 and up; six of ten "not covered" ones score under 0.25.
-MIN_COVERAGE = 0.5
-# ...but a passage this close in meaning is about the question whatever words it uses.
-SURE_SIMILARITY = 0.6
-COVERAGE_PASSAGES = 3
 # How often a search asks the index whether an ingest changed it: one metadata read (about a
 # millisecond) every 2 s costs nothing under load and a chat sees a new corpus within 2 s.
 FINGERPRINT_CHECK_SECONDS = 2.0
@@ -378,6 +374,7 @@ class HybridSearch:
         jurisdiction: str | None = None,
         k: int = 5,
         vector: list[float] | None = None,
+        typed_vector: list[float] | None = None,
     ) -> list[Scored]:
         """The top ``k`` passages for a question, best first.
 
@@ -386,6 +383,8 @@ class HybridSearch:
             jurisdiction: a code such as "AB"; None searches every document.
             k: how many passages to return.
             vector: the query's embedding when the caller already has it.
+            typed_vector: the embedding of the message as typed, when ``query`` adds the
+                conversation's context to it.
         """
         self.refresh()
         view = self._view
@@ -398,16 +397,20 @@ class HybridSearch:
             fused[hit.chunk.id] = fused.get(hit.chunk.id, 0.0) + 1.0 / (RRF_K + rank + 1)
             similarity[hit.chunk.id] = hit.score
             by_id[hit.chunk.id] = hit.chunk
-        question_hits = self.index.query_questions(vector, QUESTION_CANDIDATES, allowed)
-        for rank, (cid, score) in enumerate(question_hits[:CANDIDATES]):
-            chunk = by_id.get(cid) or view.by_id.get(cid)
-            if chunk is None:  # added by an ingest after this search was loaded
-                continue
-            fused[cid] = fused.get(cid, 0.0) + QUESTION_WEIGHT / (RRF_K + rank + 1)
-            if score >= SAME_QUESTION:
-                fused[cid] += SAME_QUESTION_VOTES / (RRF_K + 1)
-            similarity[cid] = max(score, similarity.get(cid, 0.0))
-            by_id[cid] = chunk
+        question_lists = [(vector, QUESTION_WEIGHT)]
+        if typed_vector is not None:
+            question_lists = [(typed_vector, QUESTION_WEIGHT), (vector, CONTEXT_QUESTION_WEIGHT)]
+        for question_vector, weight in question_lists:
+            hits = self.index.query_questions(question_vector, QUESTION_CANDIDATES, allowed)
+            for rank, (cid, score) in enumerate(hits[:CANDIDATES]):
+                chunk = by_id.get(cid) or view.by_id.get(cid)
+                if chunk is None:  # added by an ingest after this search was loaded
+                    continue
+                fused[cid] = fused.get(cid, 0.0) + weight / (RRF_K + rank + 1)
+                if score >= SAME_QUESTION:
+                    fused[cid] += weight * SAME_QUESTION_VOTES / (RRF_K + 1)
+                similarity[cid] = max(score, similarity.get(cid, 0.0))
+                by_id[cid] = chunk
         keyword = (
             self._bm25_ranked(view, query, allowed),
             self._heading_ranked(view, query, allowed),
@@ -442,47 +445,6 @@ class HybridSearch:
             if len(results) == k:
                 break
         return results
-
-
-def lexical_coverage(
-    question: str, passages: list[Scored], idf: dict[str, float], ignore: frozenset[str]
-) -> float:
-    """Share of the question's content words (rarity-weighted) that the top passages contain.
-
-    Words the corpus never uses weigh as much as its rarest word: "asbestos" or "forklift" in
-    a question is a strong sign the guidance is about something else.
-    """
-    # A town the owner names ("corner brook") is not a topic the guidance must cover.
-    content = set(tokenize(question)) - ignore - GENERIC_WORDS - place_words(question)
-    if not content:
-        return 1.0
-    seen: set[str] = set()
-    for passage in passages[:COVERAGE_PASSAGES]:
-        seen |= set(tokenize(passage.chunk.embedding_text()))
-    rarest = max(idf.values(), default=1.0)
-    # An abbreviation of a word the corpus uses ("max" for maximum, "cert" for certificate,
-    # "reqs" aside) is the owner's shorthand, not a sign of another topic: it weighs nothing.
-    content = {t for t in content if t in idf or not _abbreviates(t, idf)}
-    if not content:
-        return 1.0
-    weight = {t: idf.get(t, rarest) for t in content}
-    return sum(w for t, w in weight.items() if t in seen) / sum(weight.values())
-
-
-# The shortest shorthand read as an abbreviation: two letters ("co", "pe") prefix too much.
-MIN_ABBREVIATION = 3
-
-
-def _abbreviates(token: str, vocabulary: dict[str, float]) -> bool:
-    """Whether a word unknown to the corpus starts a word it knows ("max": "maximum").
-
-    Example:
-        >>> _abbreviates("max", {"maximum": 3.1}), _abbreviates("asbestos", {"asbest": 1.0})
-        (True, False)
-    """
-    if len(token) < MIN_ABBREVIATION or not token.isalpha():
-        return False
-    return any(word.startswith(token) for word in vocabulary)
 
 
 def _jaccard(a: frozenset[str] | set[str], b: frozenset[str] | set[str]) -> float:

@@ -1,0 +1,61 @@
+"""Whether the top passages cover a question: by meaning, then by the question's own words.
+
+A place name pulls similarity up even for questions the corpus cannot answer, so the "not
+covered" decision also checks the question's content words against the passages it found.
+"""
+
+from __future__ import annotations
+
+from assistant.search.retrieve import GENERIC_WORDS, Scored, place_words, tokenize
+
+# Below this cosine similarity the best passage is not about the question at all.
+MIN_SIMILARITY = 0.30
+# A place name pulls similarity up even for questions the corpus cannot answer ("noise limits
+# in Alberta" scores 0.5), so coverage is also checked by words: the share (weighted by rarity)
+# of the question's own content words found in the top passages. Calibrated on the eval set:
+# answerable questions score 0.58 and up; six of ten "not covered" ones score under 0.25.
+MIN_COVERAGE = 0.5
+# ...but a passage this close in meaning is about the question whatever words it uses.
+SURE_SIMILARITY = 0.6
+COVERAGE_PASSAGES = 3
+
+
+def lexical_coverage(
+    question: str, passages: list[Scored], idf: dict[str, float], ignore: frozenset[str]
+) -> float:
+    """Share of the question's content words (rarity-weighted) that the top passages contain.
+
+    Words the corpus never uses weigh as much as its rarest word: "asbestos" or "forklift" in
+    a question is a strong sign the guidance is about something else.
+    """
+    # A town the owner names ("corner brook") is not a topic the guidance must cover.
+    content = set(tokenize(question)) - ignore - GENERIC_WORDS - place_words(question)
+    if not content:
+        return 1.0
+    seen: set[str] = set()
+    for passage in passages[:COVERAGE_PASSAGES]:
+        seen |= set(tokenize(passage.chunk.embedding_text()))
+    rarest = max(idf.values(), default=1.0)
+    # An abbreviation of a word the corpus uses ("max" for maximum, "cert" for certificate,
+    # "reqs" aside) is the owner's shorthand, not a sign of another topic: it weighs nothing.
+    content = {t for t in content if t in idf or not _abbreviates(t, idf)}
+    if not content:
+        return 1.0
+    weight = {t: idf.get(t, rarest) for t in content}
+    return sum(w for t, w in weight.items() if t in seen) / sum(weight.values())
+
+
+# The shortest shorthand read as an abbreviation: two letters ("co", "pe") prefix too much.
+MIN_ABBREVIATION = 3
+
+
+def _abbreviates(token: str, vocabulary: dict[str, float]) -> bool:
+    """Whether a word unknown to the corpus starts a word it knows ("max": "maximum").
+
+    Example:
+        >>> _abbreviates("max", {"maximum": 3.1}), _abbreviates("asbestos", {"asbest": 1.0})
+        (True, False)
+    """
+    if len(token) < MIN_ABBREVIATION or not token.isalpha():
+        return False
+    return any(word.startswith(token) for word in vocabulary)
