@@ -97,8 +97,6 @@ def test_a_how_much_question_still_goes_to_the_calculator(assistant):
 # ---- the first sentence answers the question (asked with no province) ------------------------
 
 
-
-
 @pytest.mark.parametrize(
     ("question", "wanted"),
     [
@@ -124,7 +122,10 @@ def test_a_how_much_question_still_goes_to_the_calculator(assistant):
             r"^A Certificate of Recognition \(COR\) is .*Employers get one for two reasons",
         ),
         # The consequence of crossing the limit, not the limit itself.
-        ("What happens if our staff grows past 10 workers?", r"must move to regular COR"),
+        (
+            "What happens if our staff grows past 10 workers?",
+            r"must (?:move|switch) to (?:the )?regular COR",
+        ),
         # The worker limits, not how many workers the auditor interviews.
         ("How many workers can I have for SECOR?", r"SECOR is for employers with 10 or fewer"),
         # The general first steps, not one province's registration deadline.
@@ -233,6 +234,9 @@ def test_leans_back(text, leans):
         # records-and-the-first-certificate.md and audits-explained.md, not Alberta's overview
         ("can we get COR with less than 12 months of documentation?", r"one-year COR"),
         ("what if we don't pass the audit?", r"Limited Scope Audit"),
+        # A section question close in meaning but under SAME_QUESTION ("What happens if we fail
+        # our COR audit?", 0.89) still outvotes the passages the other lists agree on.
+        ("What happens when a company fails its COR certification audit?", r"Limited Scope"),
     ],
 )
 def test_a_province_from_the_side_panel_does_not_turn_the_answer_into_its_overview(

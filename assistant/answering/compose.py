@@ -186,7 +186,10 @@ class Composer:
         least DIRECT_HIT_SHARE of the question's weighted words. When several of the top
         DIRECT_CANDIDATES do, words alone cannot tell them apart ("csns size categories":
         "What is Owner/Operator (a CSNS COR size class)?" shares more words than "What are the
-        COR size classes?"), so the one closest in meaning is read.
+        COR size classes?"), so the one closest in meaning is read; for a question that wants a
+        kind of answer (a figure, a duration, a benefit, a consequence), a heading asking for
+        the same kind comes first ("Why should I get COR?": the benefits section, not "Is COR
+        voluntary?", whose "why get cor if it isn't required" is closer in MiniLM's space).
 
         Each corpus section opens with the sentence that answers its heading and goes on with
         the details, so such a passage is read in order rather than picked apart.
@@ -198,7 +201,8 @@ class Composer:
         if defining is not None:
             return defining
         total = sum(self._weight(t) for t in wanted)
-        asking: list[tuple[float, int]] = []
+        kind = question_kind(question)
+        asking: list[tuple[bool, float, int]] = []
         for rank, passage in enumerate(passages[:DIRECT_CANDIDATES]):
             chunk = passage.chunk
             share = max(
@@ -206,8 +210,9 @@ class Composer:
                 for asked in (chunk.section, *chunk.questions)
             )
             if share >= DIRECT_HIT_SHARE:
-                asking.append((passage.similarity, -rank))
-        return -max(asking)[1] if asking else None
+                same_kind = kind in STRICT_KINDS and question_kind(chunk.section) == kind
+                asking.append((same_kind, passage.similarity, -rank))
+        return -max(asking)[2] if asking else None
 
     def compose(
         self,

@@ -52,7 +52,15 @@ OWN_JURISDICTION_PRIOR = 0.5 / (RRF_K + 1)
 # four no-province leads fixed; 1.5 the same figures (MRR 0.917), two fixed; 2 0.993/0.958/
 # 0.132, MRR 0.917, all four fixed, one phrasing item lost ("is my cor good in other
 # provinces" keeps its lead but loses a detail point). Wild did not move (0.195) at any.
+# Below SAME_QUESTION the votes ramp down to none at SAME_QUESTION_FROM: a step at 0.9 gave a
+# 0.89 match ("What happens if a company fails a COR audit?" and "What happens if we fail our
+# COR audit?") nothing. Calibrated 2026-12-03 (gold/phrasing/dev fact recall; wild the check):
+# step 0.993/0.964/0.731, wild 0.312; from 0.8 0.993/0.970/0.688; 0.75 0.993/0.988/0.688; 0.7
+# 0.993/0.994/0.731; 0.65 0.993/0.988/0.753, wild 0.320; 0.6 0.993/0.982/0.742; 0.5 0.980/
+# 0.970/0.742. 0.65 is the middle of the band 0.6 to 0.7 (phrasing and dev items passing 291
+# to 293). With the ramp, 1 vote 0.993/0.976/0.742 and 3 votes 0.993/0.994/0.720.
 SAME_QUESTION = 0.9
+SAME_QUESTION_FROM = 0.65
 SAME_QUESTION_VOTES = 2.0
 DUPLICATE_JACCARD = 0.8
 # How often a search asks the index whether an ingest changed it: one metadata read (about a
@@ -183,6 +191,17 @@ class Scored:
     sentence_vectors: Any = None
     # The query vector the search used, so the composer need not embed the question again.
     query_vector: list[float] | None = None
+
+
+def same_question_votes(similarity: float) -> float:
+    """Extra first-place votes for a section question this close to the owner's question.
+
+    Example:
+        >>> [same_question_votes(s) for s in (0.95, 0.9, 0.775, 0.65, 0.5)]
+        [2.0, 2.0, 1.0, 0.0, 0.0]
+    """
+    share = (similarity - SAME_QUESTION_FROM) / (SAME_QUESTION - SAME_QUESTION_FROM)
+    return SAME_QUESTION_VOTES * min(1.0, max(0.0, share))
 
 
 def scopes_for(jurisdiction: str | None) -> list[str] | None:
@@ -407,8 +426,7 @@ class HybridSearch:
                 if chunk is None:  # added by an ingest after this search was loaded
                     continue
                 fused[cid] = fused.get(cid, 0.0) + weight / (RRF_K + rank + 1)
-                if score >= SAME_QUESTION:
-                    fused[cid] += weight * SAME_QUESTION_VOTES / (RRF_K + 1)
+                fused[cid] += weight * same_question_votes(score) / (RRF_K + 1)
                 similarity[cid] = max(score, similarity.get(cid, 0.0))
                 by_id[cid] = chunk
         keyword = (
