@@ -314,7 +314,7 @@ class RandomSearch:
         self._bm25 = real._bm25
         self._rng = random.Random(seed)
 
-    def search(self, query, *, jurisdiction=None, k=5, vector=None):
+    def search(self, query, *, jurisdiction=None, k=5, vector=None, typed_vector=None):
         from assistant.search.retrieve import Scored
 
         return [Scored(c, 0.0, 0.9) for c in self._rng.sample(self.chunks, k)]

@@ -179,7 +179,9 @@ class Composer:
         ranked.sort(key=lambda s: (-s.score, s.passage_rank, s.position))
         return ranked
 
-    def direct_passage(self, question: str, passages: list[Scored]) -> int | None:
+    def direct_passage(
+        self, question: str, passages: list[Scored], jurisdiction: str | None = None
+    ) -> int | None:
         """The rank of the top passage whose heading asks the user's question, if any.
 
         A heading (or one of the questions the section answers) asks it when it shares at
@@ -197,7 +199,7 @@ class Composer:
         wanted = self.wanted(question)
         if not wanted or not passages:
             return None
-        defining = _defining_passage(question, passages)
+        defining = _defining_passage(question, passages, jurisdiction)
         if defining is not None:
             return defining
         total = sum(self._weight(t) for t in wanted)
@@ -243,7 +245,7 @@ class Composer:
         # its sentences shares a word or a meaning with it: "Pourquoi adhérer à une mutuelle ?"
         # matches the heading "... (pourquoi adhérer à une mutuelle de prévention)?", while
         # the English sentences sit far from the French question in the model's space.
-        direct = self.direct_passage(question, passages)
+        direct = self.direct_passage(question, passages, jurisdiction)
         if not ranked and direct is None:
             return "", "", []
         own = sorted(
@@ -315,7 +317,9 @@ class Composer:
                 part, passages, jurisdiction, question_vector=question_vector
             )
             # "What is SECOR?" as a later part: the section defining SECOR opens with the answer.
-            defining = _defining_passage(part, passages) if kind == "definition" else None
+            defining = (
+                _defining_passage(part, passages, jurisdiction) if kind == "definition" else None
+            )
             if defining is not None:
                 own = sorted(
                     (s for s in ranked if s.passage_rank == defining), key=lambda s: s.position
@@ -363,20 +367,29 @@ def _term_words(text: str) -> frozenset[str]:
     return frozenset(tokenize(term)) - SLOT_WORDS - place_words(term) if term else frozenset()
 
 
-def _defining_passage(question: str, passages: list[Scored]) -> int | None:
+def _defining_passage(
+    question: str, passages: list[Scored], jurisdiction: str | None = None
+) -> int | None:
     """The first retrieved passage whose heading (or one of its questions) asks "what is X?"
     of the very term the user asks about: "What is SECOR and how does it differ from COR?"
     reads "What is SECOR?", not "What is the basic trade-off between COR and SECOR?", which
     shares as many words. Any retrieved passage counts, not only the top DIRECT_CANDIDATES:
-    a section defining the term is the answer wherever the fused ranking put it."""
+    a section defining the term is the answer wherever the fused ranking put it. With the
+    user's province known, that province's own definition comes first ("What is COR in
+    Alberta?" before the general "What is COR?"): it states the province's worker limit."""
     wanted = _term_words(question)
     if not wanted:
         return None
-    for rank, passage in enumerate(passages):
-        asks = (passage.chunk.section, *passage.chunk.questions)
-        if any(_term_words(asked) == wanted for asked in asks):
-            return rank
-    return None
+    defining = [
+        rank
+        for rank, passage in enumerate(passages)
+        if any(
+            _term_words(asked) == wanted
+            for asked in (passage.chunk.section, *passage.chunk.questions)
+        )
+    ]
+    own = [r for r in defining if passages[r].chunk.jurisdiction == jurisdiction]
+    return (own or defining or [None])[0]
 
 
 def _more_points(ranked: list[Sentence], chosen: list[Sentence], budget: int) -> list[Sentence]:
