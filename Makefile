@@ -33,8 +33,11 @@ browser:
 lint: install
 	$(BIN)/ruff check .
 
+# The project's index is built first: `corguide eval` reads it, and the tests' own index
+# reuses its embedding cache (tests/conftest.py) instead of embedding the corpus again.
 test: install browser
 	$(BIN)/ruff check .
+	$(BIN)/corguide ingest
 	$(BIN)/python -m pytest
 	$(BIN)/corguide eval
 

@@ -23,6 +23,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from fake_embedder import FakeEmbedder  # noqa: E402
 from netguard_core import attempts, install  # noqa: E402
 
+from assistant.index.embedding_cache import CACHE_FILE  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 NETGUARD_DIR = Path(__file__).parent / "netguard"
 
@@ -60,7 +62,20 @@ def _no_network_attempts():
 
 @pytest.fixture(scope="session")
 def session_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("corguide-data")
+    """A new data dir, with a copy of the project's embedding cache when it has one.
+
+    `make test` ingests the project's own data dir first (`corguide eval` needs it), so the
+    session index finds most of its 6,700 texts already embedded instead of spending a minute
+    on them. The cache only holds what the model computes for a text, keyed by the model's
+    files: a vector from it is the vector the model would give. A copy, so no test writes to
+    the project's cache.
+    """
+    data = tmp_path_factory.mktemp("corguide-data")
+    seed = ROOT / "data" / "cache" / CACHE_FILE
+    if seed.is_file():
+        (data / "cache").mkdir()
+        shutil.copy(seed, data / "cache" / CACHE_FILE)
+    return data
 
 
 @pytest.fixture(scope="session")
