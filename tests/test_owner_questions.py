@@ -246,3 +246,10 @@ def test_a_province_from_the_side_panel_does_not_turn_the_answer_into_its_overvi
     # section that answers them.
     answer = assistant.ask(question, ConversationState(jurisdiction="AB"))
     assert re.search(wanted, lead_of(answer)), answer.answer
+
+
+def test_a_sign_up_question_gets_the_partner_s_steps_in_one_sentence(assistant):
+    # ontario.md: the steps section opens with the steps themselves, not "IHSA describes four
+    # steps:" (an intro no answer may lead with), so the answer's first sentence lists them.
+    answer = assistant.ask("how do we sign up for COR?", ConversationState(jurisdiction="ON"))
+    assert re.search(r"four steps to COR: apply, train", lead_of(answer)), answer.answer
