@@ -15,6 +15,8 @@ from assistant.knowledge.sources import missing_sources
 
 ROOT = Path(__file__).resolve().parents[1]
 MIN_QUESTIONS, MAX_QUESTIONS = 3, 6
+# An opener this short ending in ":" names the list that follows and states nothing itself.
+SHORT_INTRO_WORDS = 6
 
 
 @pytest.fixture(scope="module")
@@ -40,6 +42,14 @@ def test_every_section_opens_with_a_sentence_that_stands_on_its_own(chunks):
     openers = [(c.id, sentences_of(c.text)[0]) for c in chunks if c.kind == "guidance"]
     leaning = [f"{cid}: {first}" for cid, first in openers if leans_back(first)]
     assert not leaning, "\n".join(leaning)
+    # Nor with a bare list intro ("SCSA milestones:", "Known costs:"): an intro never leads an
+    # answer, so the answer would lead with the first item, or with another passage.
+    bare = [
+        f"{cid}: {first}"
+        for cid, first in openers
+        if first.rstrip().endswith(":") and len(first.split()) <= SHORT_INTRO_WORDS
+    ]
+    assert not bare, "\n".join(bare)
 
 
 def test_every_cited_source_has_a_date_entry():
