@@ -30,14 +30,8 @@ def test_the_labels_are_the_two_the_planner_reads():
 @pytest.mark.parametrize(
     "question",
     [
-        pytest.param(
-            "is there a cheaper cor for small shops?",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="issue 13, open: after 'Saskatchewan' SCSA's COR registration fee leads; "
-                "SECOR is named only in the points (since the 2026-12-02 corpus merges)",
-            ),
-        ),
+        # After "Saskatchewan" the lead compares SCSA's SECOR and COR registration fees.
+        "is there a cheaper cor for small shops?",
         "whats the small company version called",
         "do small crews get their own program?",
     ],
