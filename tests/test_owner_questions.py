@@ -253,3 +253,13 @@ def test_a_sign_up_question_gets_the_partner_s_steps_in_one_sentence(assistant):
     # steps:" (an intro no answer may lead with), so the answer's first sentence lists them.
     answer = assistant.ask("how do we sign up for COR?", ConversationState(jurisdiction="ON"))
     assert re.search(r"four steps to COR: apply, train", lead_of(answer)), answer.answer
+
+
+def test_a_does_it_count_question_leads_with_what_counts(assistant):
+    # saskatchewan.md: SCSA counts subcontractors toward its limit. The section on whether
+    # SECOR covers subcontractor management ("Not according to the one source found.") no
+    # longer lists this question among its own.
+    answer = assistant.ask(
+        "do subcontractors count toward the secor limit?", ConversationState(jurisdiction="SK")
+    )
+    assert re.search(r"9 or fewer.*subcontractors", lead_of(answer)), answer.answer
