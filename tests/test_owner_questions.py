@@ -263,3 +263,13 @@ def test_a_does_it_count_question_leads_with_what_counts(assistant):
         "do subcontractors count toward the secor limit?", ConversationState(jurisdiction="SK")
     )
     assert re.search(r"9 or fewer.*subcontractors", lead_of(answer)), answer.answer
+
+
+def test_a_list_answer_leads_with_the_intro_that_counts_the_items(assistant):
+    # nunavut.md: "Three training modules are required by the NSA:" states how many; the
+    # answer leads with it, then lists the modules, instead of leading with the first module.
+    answer = assistant.ask("what courses do we need for cor?", ConversationState(jurisdiction="NU"))
+    assert lead_of(answer).startswith("Three training modules are required by the NSA"), (
+        answer.answer
+    )
+    assert "Principles of Health & Safety Management" in answer.answer

@@ -15,8 +15,14 @@ from assistant.search.retrieve import tokenize
 def is_fragment(text: str) -> bool:
     """An intro that only announces a list, or a bare list item, says nothing on its own.
 
-    An intro that gives a figure ("IHSA's page currently lists 14 elements:") states a fact:
-    it is a sentence, shown with a full stop.
+    An intro that gives a figure ("IHSA's page currently lists 14 elements:", "Three training
+    modules are required by the NSA:") states a fact: it is a sentence, shown with a full stop,
+    and a list answer leads with it instead of with the list's first item.
+
+    Example:
+        >>> [is_fragment(t) for t in ("Known costs:", "Three training modules are required:",
+        ...     "The NSA process has three stages:", "Yukon, from the Government's page:")]
+        [True, False, False, True]
     """
     text = text.rstrip()
     if len(text.split()) < 4:
@@ -24,8 +30,15 @@ def is_fragment(text: str) -> bool:
     return text.endswith(":") and not _COUNTED.search(text)
 
 
-# A figure in an intro: a count of things, money or a percent, not a bare year or a date.
-_COUNTED = re.compile(r"\$\s?\d|\d+(?:\.\d+)?\s*%|\b(?!(?:19|20)\d\d\b)\d+\s+[a-z]")
+# A figure in an intro: a count of things (in digits, or in words before what is counted),
+# money or a percent, not a bare year or a date.
+_COUNTED = re.compile(
+    r"\$\s?\d|\d+(?:\.\d+)?\s*%|\b(?!(?:19|20)\d\d\b)\d+\s+[a-z]"
+    r"|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen)"
+    r"\s+(?:\w+\s+){0,2}?(?:elements|steps|stages|courses|modules|things|obligations|kinds|classes"
+    r"|parts|sections|ways|requirements|conditions|options|measures|audits|routes|types)\b",
+    re.I,
+)
 
 
 # A sentence opening with a word that points back ("It says", "This is", "They cover", "So a
