@@ -212,7 +212,7 @@ class Composer:
                 for asked in (chunk.section, *chunk.questions)
             )
             if share >= DIRECT_HIT_SHARE:
-                same_kind = kind in STRICT_KINDS and question_kind(chunk.section) == kind
+                same_kind = kind in STRICT_KINDS and _heading_kind(chunk.section) == kind
                 asking.append((same_kind, passage.similarity, -rank))
         return -max(asking)[2] if asking else None
 
@@ -356,6 +356,12 @@ def _place(
     if named and jurisdiction not in named and not own and not named & asked_about:
         return True, 0.05  # a topic document's line about another province
     return False, 1.25 if own or jurisdiction in named else 1.0
+
+
+@functools.lru_cache(maxsize=4096)
+def _heading_kind(heading: str) -> str | None:
+    """The kind of answer a section heading asks for, read once per heading, not per question."""
+    return question_kind(heading)
 
 
 @functools.lru_cache(maxsize=8192)
