@@ -49,6 +49,14 @@ __all__ = ["Composer", "Sentence", "sentences_of", "SLOT_WORDS"]
 # answer; a sixth mostly adds a caveat.
 MAX_POINTS = 5
 POINTS_PER_PASSAGE = 3
+# Points from other passages after a passage read in order (DIRECT_SPANS of its own): the
+# section answers the question, and the next passages often hold what an owner asks next (the
+# audit's three techniques after "what is a COR audit"). Calibrated on gold, phrasing and dev
+# (issue 13, 2026-12-03; fact recall gold/phrasing/dev, wild only checked), with DIRECT_SPANS:
+# 5 and 1 (before) 0.993/0.988/0.753 (wild 0.328); 5 and 2 1.000/0.988/0.763 (wild 0.344);
+# 5 and 3 1.000/0.988/0.763 (0.367); 4 and 2 1.000/0.988/0.742; 6 and 2 1.000/0.988/0.763.
+# 5 and 2 is the shortest answer at the best calibration figures.
+DIRECT_EXTRA_POINTS = 2
 DIRECT_HIT_SHARE = 0.5  # share of the question's (weighted) words the heading must contain
 # Passages whose heading may be the one that asks the question: the retriever's order is
 # fused from word and meaning lists, so the passage whose heading asks the question is not
@@ -261,7 +269,7 @@ class Composer:
             chosen = read_in_order(own, kind)
             if kind == "yesno":
                 chosen = self._option_first(question, chosen, passages[direct].chunk)
-            extra_budget = 0 if kind == "list" else 1
+            extra_budget = 0 if kind == "list" else DIRECT_EXTRA_POINTS
         else:
             chosen = []
             lead = pick_lead(ranked, kind, general=jurisdiction is None)
