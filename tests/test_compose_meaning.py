@@ -15,6 +15,7 @@ from conftest import first_sentence
 
 from assistant.answering.compose import Composer
 from assistant.answering.guard import check
+from assistant.answering.sentence_pick import Sentence, repeats
 from assistant.knowledge.corpus import Chunk
 from assistant.knowledge.sentences import sentences_of
 from assistant.search.retrieve import Scored
@@ -179,7 +180,7 @@ def test_the_passage_whose_heading_asks_the_question_is_read_even_when_second():
 
 
 def test_a_point_that_leans_back_comes_only_after_the_sentence_it_leans_on():
-    """"It is also a partner of SAFE Work Manitoba." from another passage says nothing about
+    """ "It is also a partner of SAFE Work Manitoba." from another passage says nothing about
     what "it" is; "Because ..." answers a heading nobody sees. Neither is a point alone."""
     first = _passage(
         "A certifying partner is the safety association that certifies your company. "
@@ -196,3 +197,100 @@ def test_a_point_that_leans_back_comes_only_after_the_sentence_it_leans_on():
     lead, points, _ = Composer().compose("What is a certifying partner?", [first, other])
     assert lead.startswith("A certifying partner is the safety association"), lead
     assert "- It is also" not in points and "- Because" not in points, points
+
+
+# -- a point that repeats the answer ------------------------------------------------------------
+
+
+def _said(text: str, vector: list[float], *, is_item: bool = False):
+    return Sentence(text, 0, 0, 1.0, is_item=is_item, vector=np.asarray(vector, dtype=np.float32))
+
+
+SAME_MEANING = [1.0, 0.0]
+NEAR_MEANING = [0.8, 0.6]  # cosine 0.8 with SAME_MEANING
+FAR_MEANING = [0.6, 0.8]  # cosine 0.6
+
+
+# Long enough that a shorter point sharing most of its words is no near-duplicate by words
+# alone (word Jaccard under 0.6): the vectors decide.
+SAID = (
+    "AASP says that once staff grow beyond 10 you must switch to the full COR by your next "
+    "maintenance or certification audit, so plan the courses a year ahead."
+)
+
+
+@pytest.mark.parametrize(
+    ("point", "vector", "repeated"),
+    [
+        # the same rule in fewer words: close in meaning, its words all said, nothing new
+        (
+            "If staff grow beyond 10, you must switch to the full COR at the next audit.",
+            NEAR_MEANING,
+            True,
+        ),
+        # the same words, far in meaning: meaning decides
+        (
+            "If staff grow beyond 10, you must switch to the full COR at the next audit.",
+            FAR_MEANING,
+            False,
+        ),
+        # close in meaning, but a number of its own
+        (
+            "If staff grow beyond 12, you must switch to the full COR at the next audit.",
+            NEAR_MEANING,
+            False,
+        ),
+        # close in meaning, but a province of its own
+        (
+            "In Manitoba, if staff grow beyond 10, you must switch to the full COR at the next "
+            "audit.",
+            NEAR_MEANING,
+            False,
+        ),
+        # close in meaning, mostly new words
+        (
+            "Energy Safety Canada reviews each audit file, then sets a date for the next one.",
+            NEAR_MEANING,
+            False,
+        ),
+    ],
+)
+def test_a_point_repeats_only_when_it_adds_nothing(point, vector, repeated):
+    assert repeats(_said(point, vector), _said(SAID, SAME_MEANING)) is repeated
+
+
+def test_number_words_programs_list_items_and_missing_vectors_keep_a_point():
+    said = _said("CSAM SECOR: three training modules.", SAME_MEANING)
+    assert not repeats(_said("CSAM COR: four training modules.", SAME_MEANING), said)
+    said = _said(
+        "A full-time employee takes the auditor course, and the owner takes the leadership "
+        "course in the first year, before the audit is booked with the partner.",
+        SAME_MEANING,
+    )
+    line = "a full-time employee takes the auditor course;"
+    assert repeats(_said(line, SAME_MEANING), said)  # as a sentence it adds nothing
+    assert not repeats(_said(line, SAME_MEANING, is_item=True), said)  # one list's items are alike
+    no_vector = Sentence("If staff grow beyond 10, you must switch to the full COR.", 0, 0, 1.0)
+    assert not repeats(no_vector, _said(SAID, SAME_MEANING))
+
+
+def test_an_answer_states_a_rule_once_when_two_passages_repeat_it():
+    rule = "If staff grow beyond 10, the employer must move to the regular COR at its next audit."
+    again = "If the headcount goes above 10, the employer must move to the regular COR next audit."
+    other = "Alberta's SECOR is for employers with 10 or fewer employees at any given time."
+    first = _passage(f"{rule} {other}", section="What if an Alberta SECOR firm grows?", rank_id="a")
+    second = _passage(again, section="Growing past SECOR", rank_id="b")
+    first.sentence_vectors = np.array([[1.0, 0.0], [0.0, 1.0]], dtype=np.float32)
+    second.sentence_vectors = np.array([[0.9, 0.43589]], dtype=np.float32)  # cosine 0.9
+    lead, points, _ = Composer().compose(
+        "What if an Alberta SECOR firm grows past 10?",
+        [first, second],
+        question_vector=[0.8, 0.6],
+    )
+    answer = lead + "\n" + points
+    assert "regular COR" in answer and "headcount goes above" not in answer, answer
+    second.sentence_vectors = None  # without vectors the words alone decide: both stay
+    lead, points, _ = Composer().compose(
+        "What if an Alberta SECOR firm grows past 10?", [first, second], question_vector=[0.8, 0.6]
+    )
+    assert "headcount goes above" in lead + points

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 _DURATION_UNIT = r"(?:business |calendar )?(?:days?|weeks?|months?|years?)"
-_NUMBER_WORD = (
+NUMBER_WORD = (
     r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|eighteen|several|a few)"
 )
 
@@ -74,7 +74,7 @@ KINDS: tuple[AnswerKind, ...] = (
         ),
         re.compile(
             rf"\b\d+(?:\s*(?:to|-|–|or)\s*\d+)?\s*{_DURATION_UNIT}\b"
-            rf"|\b{_NUMBER_WORD}(?:\s*(?:to|-|or)\s*{_NUMBER_WORD})?\s+{_DURATION_UNIT}\b"
+            rf"|\b{NUMBER_WORD}(?:\s*(?:to|-|or)\s*{NUMBER_WORD})?\s+{_DURATION_UNIT}\b"
             r"|\ba (?:day|week|month|year)\b",
             re.I,
         ),

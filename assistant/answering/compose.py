@@ -22,7 +22,7 @@ from assistant.answering.answer_kinds import (
     question_parts,
     sentence_fits,
 )
-from assistant.answering.sentence_form import is_fragment, leans_back, near_duplicate
+from assistant.answering.sentence_form import is_fragment, leans_back
 from assistant.answering.sentence_pick import (
     STRICT_KINDS,
     Sentence,
@@ -30,6 +30,7 @@ from assistant.answering.sentence_pick import (
     items_after,
     pick_lead,
     read_in_order,
+    repeats,
     same,
     sentence_before,
     short_answer_before,
@@ -151,19 +152,21 @@ class Composer:
         asked_about = _named(question)  # "do we need a BC COR?" from Alberta: BC is no foreigner
         term = defined_term(question) if kind == "definition" else None
         term_words = set(tokenize(term)) - SLOT_WORDS - place_words(term) if term else set()
-        rows: list[tuple[int, int, Span, float, float | None]] = []
+        rows: list[tuple[int, int, Span, float, float | None, np.ndarray | None]] = []
         for rank, passage in enumerate(passages):
             spans = spans_of(passage.chunk.text)
-            meanings = _similarities(passage, len(spans), question_vector)
+            stored = _stored_vectors(passage, len(spans))
+            meanings = _similarities(stored, passage, question_vector)
             for position, span in enumerate(spans):
                 tokens = set(tokenize(span.text))
                 overlap = sum(self._weight(t) for t in wanted & tokens)
                 lexical = overlap / math.sqrt(len(tokens) + 4)
                 meaning = None if meanings is None else float(meanings[position])
-                rows.append((rank, position, span, lexical, meaning))
+                vector = None if stored is None else stored[position]
+                rows.append((rank, position, span, lexical, meaning, vector))
         top_lexical = max((row[3] for row in rows), default=0.0) or 1.0
         ranked: list[Sentence] = []
-        for rank, position, span, lexical, meaning in rows:
+        for rank, position, span, lexical, meaning, vector in rows:
             text = span.text
             lexical /= top_lexical
             if meaning is None:
@@ -193,6 +196,7 @@ class Composer:
                     is_hedge(text),
                     fits,
                     general=not _named(text),
+                    vector=vector,
                 )
             )
         ranked.sort(key=lambda s: (-s.score, s.passage_rank, s.position))
@@ -430,7 +434,7 @@ def _more_points(ranked: list[Sentence], chosen: list[Sentence], budget: int) ->
         weak = sentence.score < WEAK_POINT_SHARE * best and not same_passage
         if weak or is_fragment(sentence.text):
             continue
-        if any(near_duplicate(sentence.text, c.text) for c in taken):
+        if any(repeats(sentence, c) for c in taken):
             continue
         # "Because a certificate shows ..." or "It says ..." means something only after the
         # sentence it leans on: a point only right after that sentence, never on its own.
@@ -455,12 +459,19 @@ def _named(text: str) -> frozenset[str]:
     return frozenset(find_jurisdictions(text))
 
 
+def _stored_vectors(passage: Scored, count: int) -> np.ndarray | None:
+    """The passage's span vectors from ingest, when there is one for each of its spans."""
+    stored = passage.sentence_vectors
+    if stored is None or len(stored) != count:
+        return None
+    return np.asarray(stored, dtype=np.float32)
+
+
 def _similarities(
-    passage: Scored, count: int, question_vector: list[float] | None
+    stored: np.ndarray | None, passage: Scored, question_vector: list[float] | None
 ) -> np.ndarray | None:
     """Cosine similarity of each span with the question (vectors are normalized: a dot)."""
     vector = question_vector if question_vector is not None else passage.query_vector
-    stored = passage.sentence_vectors
-    if vector is None or stored is None or len(stored) != count:
+    if vector is None or stored is None:
         return None
-    return np.asarray(stored, dtype=np.float32) @ np.asarray(vector, dtype=np.float32)
+    return stored @ np.asarray(vector, dtype=np.float32)

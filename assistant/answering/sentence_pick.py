@@ -7,11 +7,23 @@ scored sentences and write them out, quoting each one exactly so the guard can v
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass
 
+import numpy as np
+
 from assistant.answering.answer import Citation
-from assistant.answering.sentence_form import as_sentence, is_fragment, is_short_answer
-from assistant.search.retrieve import Scored
+from assistant.answering.answer_kinds import NUMBER_WORD
+from assistant.answering.guard import numbers_in
+from assistant.answering.sentence_form import (
+    as_sentence,
+    is_fragment,
+    is_short_answer,
+    near_duplicate,
+)
+from assistant.dialogue.understand import find_jurisdictions
+from assistant.search.retrieve import Scored, tokenize
 
 DIRECT_SPANS = 5  # sentences read in order from a passage whose heading asks the question
 
@@ -25,6 +37,19 @@ LEAD_CLOSE = 0.75
 # so they only boost.
 STRICT_KINDS = frozenset({"number", "duration", "definition", "consequence", "benefit"})
 LIST_ITEMS = 15  # list items shown for "what are the elements/steps": the longest lists have 14-15
+# A point repeats what the answer already said when it is this close in meaning to a sentence
+# said (MiniLM cosine of their ingest vectors), most of its words (REPEAT_WORD_SHARE) are in
+# that sentence, and it adds no detail of its own (a number, a province, COR or SECOR). The
+# corpus states a rule in its rules passage and again in guidance, and an answer listed "If
+# staff grow beyond 10, the employer must move to the regular COR ..." three times over.
+# Read on the pairs of points in every eval answer (2026-12-03): paraphrases reach down to a
+# cosine of about 0.75 with 0.6 or more of their words shared; distinct facts that close in
+# meaning differ in a detail ("CSAM SECOR: three training modules." and "CSAM COR: four ...",
+# 0.83) or share few words ("Each certifying partner certifies its own auditors ..." and "An
+# auditor from outside your company does the certification audit ...", 0.85, 0.4).
+REPEAT_SIMILARITY = 0.75
+REPEAT_WORD_SHARE = 0.6
+_DETAIL_WORDS = re.compile(rf"\b(?:{NUMBER_WORD}|cor|secor)\b", re.I)
 
 
 @dataclass
@@ -38,10 +63,40 @@ class Sentence:
     hedge: bool = False  # a caveat ("No official figure was found."): never the lead
     fits: bool = False  # the kind of answer the question asks for
     general: bool = True  # names no province: a lead for a question asked with no province
+    vector: np.ndarray | None = None  # the span's ingest vector, when the passage has them
 
 
 def same(a: Sentence, b: Sentence) -> bool:
     return (a.passage_rank, a.position) == (b.passage_rank, b.position)
+
+
+def repeats(sentence: Sentence, said: Sentence) -> bool:
+    """Whether ``sentence`` adds nothing to ``said``: the same words (near_duplicate), or the
+    same meaning in mostly the same words with no detail of its own (REPEAT_SIMILARITY). List
+    items are exempt: one list's items are alike by design ("from July 1, 2010, for ...")."""
+    if near_duplicate(sentence.text, said.text):
+        return True
+    if sentence.vector is None or said.vector is None or sentence.is_item:
+        return False
+    if float(sentence.vector @ said.vector) < REPEAT_SIMILARITY:
+        return False
+    words, said_words = _words(sentence.text), _words(said.text)
+    if not words or len(words & said_words) / len(words) < REPEAT_WORD_SHARE:
+        return False
+    return _details(sentence.text) <= _details(said.text)
+
+
+@functools.lru_cache(maxsize=8192)
+def _words(text: str) -> frozenset[str]:
+    return frozenset(tokenize(text))
+
+
+@functools.lru_cache(maxsize=8192)
+def _details(text: str) -> frozenset[str]:
+    """What a sentence pins down beyond its wording: numbers, number words, provinces, and
+    which program (COR or SECOR) it is about."""
+    named = {word.lower() for word in _DETAIL_WORDS.findall(text)}
+    return frozenset(numbers_in(text) | named | find_jurisdictions(text))
 
 
 def cited(
