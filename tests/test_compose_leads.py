@@ -57,3 +57,29 @@ def test_a_french_question_that_a_heading_asks_is_answered_from_that_section(ass
     assert not answer.not_covered, answer.answer
     assert answer.citations[0].chunk_id.startswith("quebec-prevention-mutuals::why-join")
     assert "CNESST" in first_sentence(answer.answer)
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        # one of the BC audit-cycle section's questions; the section opens with the 3-year cycle
+        (
+            "does worksafebc let you do action plans instead of maintenance audits",
+            r"does not accept Action Plans|neither Action Plans",
+        ),
+        # one of the national-standard section's questions; it opens with the 2023 standard
+        ("does cor actually lower injury rates", r"injury rates.*lower"),
+    ],
+)
+def test_a_section_matched_by_one_of_its_questions_leads_with_that_questions_answer(
+    assistant, question, answer
+):
+    lead = first_sentence(assistant.ask(question).answer)
+    assert re.search(answer, lead), lead
+
+
+def test_a_section_whose_heading_asks_the_question_still_leads_with_its_opener(assistant):
+    # "Does New Brunswick have a COR program?" opens with its short answer; a longer, later
+    # sentence sharing more words with the question does not displace it.
+    lead = first_sentence(assistant.ask("Does New Brunswick have a COR program?").answer)
+    assert lead.startswith("Probably yes"), lead

@@ -24,13 +24,15 @@ from assistant.answering.answer_kinds import (
 )
 from assistant.answering.sentence_form import is_fragment, leans_back
 from assistant.answering.sentence_pick import (
+    MAX_POINTS,
     STRICT_KINDS,
     Sentence,
+    answer_first,
     cited,
     items_after,
+    more_points,
     pick_lead,
     read_in_order,
-    repeats,
     same,
     sentence_before,
     short_answer_before,
@@ -42,14 +44,6 @@ from assistant.search.retrieve import Scored, place_words, stem, tokenize
 
 __all__ = ["Composer", "Sentence", "sentences_of", "SLOT_WORDS"]
 
-# Points after a lead picked sentence by sentence, and at most this many sentences from one
-# passage. Calibrated on gold, phrasing and dev (issue 13, 2026-12-03; fact recall
-# gold/phrasing/dev, wild only checked): 3 and 2 (before) 0.993/0.964/0.634 (wild 0.289);
-# 4 and 2 0.993/0.964/0.645; 5 and 2 0.993/0.964/0.656; 4 and 3 0.993/0.964/0.656; 5 and 3
-# 0.993/0.970/0.667 (wild 0.297); 6 and 3 0.993/0.970/0.677. Five points still read as one
-# answer; a sixth mostly adds a caveat.
-MAX_POINTS = 5
-POINTS_PER_PASSAGE = 3
 # Points from other passages after a passage read in order (DIRECT_SPANS of its own): the
 # section answers the question, and the next passages often hold what an owner asks next (the
 # audit's three techniques after "what is a COR audit"). Calibrated on gold, phrasing and dev
@@ -90,9 +84,6 @@ KIND_BOOST = 1.15
 # 0.993/0.988/0.731; OPENING_BONUS 0 1.000/0.988/0.763 (0.352), 0.3 and 0.5 0.993/0.988/0.763.
 RANK_DECAY = 0.35
 OPENING_BONUS = 0.15
-# A point from another passage than the lead's must score at least this share of the best.
-# Swept with the above: 0.2 the same as 0.3; 0.4 0.993/0.988/0.742; 0.5 0.993/0.982/0.720.
-WEAK_POINT_SHARE = 0.3
 SLOT_WORDS = frozenset(
     stem(word)
     for word in (
@@ -225,19 +216,20 @@ class Composer:
         defining = _defining_passage(question, passages, jurisdiction)
         if defining is not None:
             return defining
-        total = sum(self._weight(t) for t in wanted)
         kind = question_kind(question)
         asking: list[tuple[bool, float, int]] = []
         for rank, passage in enumerate(passages[:DIRECT_CANDIDATES]):
             chunk = passage.chunk
-            share = max(
-                sum(self._weight(t) for t in wanted & set(tokenize(asked))) / total
-                for asked in (chunk.section, *chunk.questions)
-            )
+            share = max(self._share(wanted, asked) for asked in (chunk.section, *chunk.questions))
             if share >= DIRECT_HIT_SHARE:
                 same_kind = kind in STRICT_KINDS and _heading_kind(chunk.section) == kind
                 asking.append((same_kind, passage.similarity, -rank))
         return -max(asking)[2] if asking else None
+
+    def _share(self, wanted: set[str], asked: str) -> float:
+        """The share of the question's (weighted) words that a heading or question contains."""
+        total = sum(self._weight(t) for t in wanted)
+        return sum(self._weight(t) for t in wanted & set(tokenize(asked))) / total if total else 0
 
     def compose(
         self,
@@ -284,6 +276,9 @@ class Composer:
             chosen = read_in_order(own, kind)
             if kind == "yesno":
                 chosen = self._option_first(question, chosen, passages[direct].chunk)
+            heading_asks = self._share(self.wanted(question), passages[direct].chunk.section)
+            if kind not in ("list", "definition") and heading_asks < DIRECT_HIT_SHARE:
+                chosen = answer_first(chosen, kind)
             extra_budget = 0 if kind == "list" else DIRECT_EXTRA_POINTS
         else:
             chosen = []
@@ -293,7 +288,7 @@ class Composer:
                 if kind == "list":
                     chosen += items_after(everything, lead)
             extra_budget = 0 if len(chosen) > 1 else max_points
-        chosen += _more_points(ranked, chosen, extra_budget)
+        chosen += more_points(ranked, chosen, extra_budget)
         if not chosen:
             return "", "", []
         # Caveats come after the facts they qualify.
@@ -419,37 +414,6 @@ def _defining_passage(
     ]
     own = [r for r in defining if passages[r].chunk.jurisdiction == jurisdiction]
     return (own or defining or [None])[0]
-
-
-def _more_points(ranked: list[Sentence], chosen: list[Sentence], budget: int) -> list[Sentence]:
-    """Up to ``budget`` more points, best first: no fragment, no near-repeat, at most
-    POINTS_PER_PASSAGE from one passage; a weak match only from the lead's own passage."""
-    best = ranked[0].score if ranked else 0.0
-    picked: list[Sentence] = []
-    for sentence in ranked:
-        if len(picked) >= budget:
-            break
-        taken = chosen + picked
-        same_passage = bool(taken) and sentence.passage_rank == taken[0].passage_rank
-        weak = sentence.score < WEAK_POINT_SHARE * best and not same_passage
-        if weak or is_fragment(sentence.text):
-            continue
-        if any(repeats(sentence, c) for c in taken):
-            continue
-        # "Because a certificate shows ..." or "It says ..." means something only after the
-        # sentence it leans on: a point only right after that sentence, never on its own.
-        if leans_back(sentence.text) and not any(
-            c.passage_rank == sentence.passage_rank and c.position == sentence.position - 1
-            for c in taken
-        ):
-            continue
-        if (
-            taken
-            and sum(c.passage_rank == sentence.passage_rank for c in taken) >= POINTS_PER_PASSAGE
-        ):
-            continue
-        picked.append(sentence)
-    return picked
 
 
 @functools.lru_cache(maxsize=8192)
