@@ -50,6 +50,12 @@ from assistant.dialogue.understand import read_slots
         ("Pourquoi adhérer à une mutuelle ?", "QC"),
         ("Does York Region require COR?", "ON"),
         ("is HCSAS SECOR under 10", "SK"),
+        ("What is SOSE?", "ON"),
+        ("how does the health and safety excellence program pay", "ON"),
+        ("what is the CHOICES program", "YT"),
+        ("What is SAFE Work Certified?", "MB"),
+        ("do we qualify for the practice incentive rebate", "NS"),
+        ("can a new company get a temporary letter of certification", "AB"),
     ],
 )
 def test_a_place_names_its_province(text, code):

@@ -273,3 +273,22 @@ def test_a_list_answer_leads_with_the_intro_that_counts_the_items(assistant):
         answer.answer
     )
     assert "Principles of Health & Safety Management" in answer.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "code", "program"),
+    [
+        ("What is SOSE?", "ON", "SOSE"),
+        ("What is the Health and Safety Excellence program?", "ON", "Health and Safety Excellence"),
+        ("what is the CHOICES program", "YT", "CHOICES"),
+        ("What is SAFE Work Certified?", "MB", "SAFE Work Certified"),
+    ],
+)
+def test_a_program_of_one_province_asked_with_no_province_is_answered_from_it(
+    assistant, question, code, program
+):
+    # Searched in the national documents only, "What is SOSE?" led with "There is no direct
+    # WSIB rebate for COR, but COR can lead to one." and CHOICES with an SECOR cost claim.
+    answer = assistant.ask(question)
+    assert answer.state.jurisdiction == code
+    assert program in lead_of(answer), lead_of(answer)
