@@ -59,6 +59,9 @@ ASK_WORKERS = "How many workers do you have (counting owners, part-time and casu
 STREAM_UPDATES = 3
 STREAM_MIN_WORDS = 24  # a short answer arrives in one piece
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# A trademark sign after COR or SECOR, as partners' pages print it, or as it reads when such a
+# page is copied as plain text ("What is CORTM Certification?"): the mark is not a word.
+_TRADEMARK = re.compile(r"\b((?:SE)?COR)(?:\u00ae|\u2122|\((?:R|TM)\)|TM)(?![A-Za-z0-9])", re.I)
 
 
 def clean_question(text: object, max_chars: int) -> str:
@@ -70,6 +73,8 @@ def clean_question(text: object, max_chars: int) -> str:
     Example:
         >>> clean_question("  Which program?\\x00 ", 100)
         'Which program?'
+        >>> clean_question("What is CORTM Certification? Is SECOR\u00ae cheaper?", 100)
+        'What is COR Certification? Is SECOR cheaper?'
     """
     if not isinstance(text, str):
         raise InputError("the question must be text")
@@ -78,7 +83,7 @@ def clean_question(text: object, max_chars: int) -> str:
     text = unicodedata.normalize("NFC", _CONTROL.sub(" ", text.replace("\ufffd", " ")))
     # Invisible format characters (zero-width space, BOM, direction marks) are not content.
     text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
-    text = " ".join(text.split())
+    text = " ".join(_TRADEMARK.sub(r"\1", text).split())
     if not text:
         raise InputError("the question is empty: type a question about COR or SECOR")
     if len(text) > max_chars:
