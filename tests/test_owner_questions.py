@@ -292,3 +292,21 @@ def test_a_program_of_one_province_asked_with_no_province_is_answered_from_it(
     answer = assistant.ask(question)
     assert answer.state.jurisdiction == code
     assert program in lead_of(answer), lead_of(answer)
+
+
+@pytest.mark.parametrize(
+    ("question", "province", "lead"),
+    [
+        # ranked below sections that only name the letter; the section now opens with what it is
+        ("What is a Letter of Good Standing?", None, "A Letter of Good Standing is"),
+        # only Alberta's documents define it, and the question names no province
+        ("what is a TLC", None, "A TLC is"),
+        # a glossary line in a list defines the term
+        ("what is a baseline audit", None, "Baseline audit:"),
+        # no section asks "what is an audit?"; the one asking "what is a COR audit?" answers
+        ("What is an audit?", "BC", "A COR audit is"),
+    ],
+)
+def test_a_what_is_question_leads_with_what_the_term_is(assistant, question, province, lead):
+    state = ConversationState(jurisdiction=province) if province else None
+    assert lead_of(assistant.ask(question, state)).startswith(lead)

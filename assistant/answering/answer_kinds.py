@@ -159,6 +159,9 @@ _DEFINES = re.compile(
     r"\s+(?:an?|the|any|one|when|how|what|that|a set|short)\b",
     re.I,
 )
+# A glossary line, often a list item: "Baseline audit: an audit of the program you already
+# have, to show which parts need work".
+_GLOSS = re.compile(r"^(?:an?\s+|the\s+)?(?P<subject>[^.,:;]{1,60}?):\s+(?:an?|the)\s", re.I)
 
 # A hedge or caveat: true and worth saying, but never the answer itself, so it never leads
 # when a sentence stating a fact is available.
@@ -213,12 +216,13 @@ _NOT_A_TERM = re.compile(
 )
 
 
-def defines(term_words: set[str], text: str, words_of) -> bool:
+def defines(term_words: set[str], text: str, words_of, *, is_item: bool = False) -> bool:
     """Whether a sentence says what the term is: its subject is the term, in the term's words.
 
     ``words_of`` tokenizes (the retriever's tokenizer, so "audits" meets "audit"). The subject
     may leave words out ("SECOR" for "SECOR program") but adds none ("A peer audit is ..." does
-    not define "audit"), except what a bracket spells out.
+    not define "audit"), except what a bracket spells out. A list item defines only as a
+    glossary line ("Baseline audit: an audit of ...").
 
     Example:
         >>> from assistant.search.retrieve import tokenize
@@ -226,8 +230,13 @@ def defines(term_words: set[str], text: str, words_of) -> bool:
         True
         >>> defines({"audit"}, "A peer audit is an external audit.", tokenize)
         False
+        >>> defines({"baseline", "audit"}, "Baseline audit: an audit of what you have.", tokenize,
+        ...         is_item=True)
+        True
     """
-    match = _DEFINES.search(text.strip())
+    # A list item defines only as a glossary line; as a sentence it is one of a list's parts.
+    match = _GLOSS.search(text.strip()) if is_item else _DEFINES.search(text.strip())
+    match = match or (None if is_item else _GLOSS.search(text.strip()))
     if match is None or not term_words:
         return False
     subject = set(words_of(re.sub(r"\([^)]*\)", " ", match.group("subject"))))

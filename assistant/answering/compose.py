@@ -22,6 +22,7 @@ from assistant.answering.answer_kinds import (
     question_parts,
     sentence_fits,
 )
+from assistant.answering.definitions import SLOT_WORDS, defines_term, term_words
 from assistant.answering.sentence_form import is_fragment, leans_back
 from assistant.answering.sentence_pick import (
     MAX_POINTS,
@@ -84,16 +85,6 @@ KIND_BOOST = 1.15
 # 0.993/0.988/0.731; OPENING_BONUS 0 1.000/0.988/0.763 (0.352), 0.3 and 0.5 0.993/0.988/0.763.
 RANK_DECAY = 0.35
 OPENING_BONUS = 0.15
-SLOT_WORDS = frozenset(
-    stem(word)
-    for word in (
-        "alberta alta british columbia b.c bc saskatchewan sask manitoba ontario quebec new "
-        "brunswick nova scotia prince edward island pei newfoundland labrador yukon northwest "
-        "territories nwt nunavut canada province territory workers employees guys crew people "
-        "staff me fit fits have got"
-    ).split()
-)
-
 # Words that ask the yes/no itself, not an option to weigh: in "Do I have to get COR in
 # Alberta, or is it optional?" "optional" asks the same as the heading's "voluntary", so the
 # sentence holding it ("Voluntary does not always mean optional ...") is no answer to lead.
@@ -167,7 +158,7 @@ class Composer:
             else:
                 score = 0.0  # neither shares a word with the question nor means the same
             if kind == "definition":
-                fits = not span.is_item and defines(term_words, text, tokenize)
+                fits = defines(term_words, text, tokenize, is_item=span.is_item)
             else:
                 fits = sentence_fits(kind, text, is_item=span.is_item)
             if fits:
@@ -382,15 +373,6 @@ def _heading_kind(heading: str) -> str | None:
     return question_kind(heading)
 
 
-@functools.lru_cache(maxsize=8192)
-def _term_words(text: str) -> frozenset[str]:
-    """The words of the term a "what is X?" asks about, cached: every question compares its
-    term with the same headings and section questions (a pattern, the tokenizer and the
-    gazetteer each time)."""
-    term = defined_term(text)
-    return frozenset(tokenize(term)) - SLOT_WORDS - place_words(term) if term else frozenset()
-
-
 def _defining_passage(
     question: str, passages: list[Scored], jurisdiction: str | None = None
 ) -> int | None:
@@ -401,16 +383,13 @@ def _defining_passage(
     a section defining the term is the answer wherever the fused ranking put it. With the
     user's province known, that province's own definition comes first ("What is COR in
     Alberta?" before the general "What is COR?"): it states the province's worker limit."""
-    wanted = _term_words(question)
+    wanted = term_words(question)
     if not wanted:
         return None
-    defining = [
-        rank
-        for rank, passage in enumerate(passages)
-        if any(
-            _term_words(asked) == wanted
-            for asked in (passage.chunk.section, *passage.chunk.questions)
-        )
+    # "What is an audit?" is the corpus's "What is a COR audit?" when no section asks of
+    # "audit" alone (definitions.PROGRAM_WORDS).
+    defining = [r for r, p in enumerate(passages) if defines_term(p.chunk, wanted)] or [
+        r for r, p in enumerate(passages) if defines_term(p.chunk, wanted, loosely=True)
     ]
     own = [r for r in defining if passages[r].chunk.jurisdiction == jurisdiction]
     return (own or defining or [None])[0]

@@ -315,6 +315,11 @@ class HybridSearch:
     def sentence_vectors(self) -> dict[str, Any]:
         return self._view.sentence_vectors
 
+    def passage(self, chunk: Chunk, vector: list[float]) -> Scored:
+        """A chunk found by other means than the search (a term's defining section), scored
+        as a passage: its sentence vectors from ingest and the question's vector."""
+        return Scored(chunk, 0.0, 0.0, self._view.sentence_vectors.get(chunk.id), list(vector))
+
     @property
     def _bm25(self) -> BM25Okapi | None:
         return self._view.bm25.bm25 if self._view.bm25 else None

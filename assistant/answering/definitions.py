@@ -1,0 +1,84 @@
+"""The corpus section that says what a term is, found by the term itself.
+
+"What is a Letter of Good Standing?" wants the section whose heading, or one of whose
+questions, asks "what is a Letter of Good Standing?". The retriever ranks by shared words and
+meaning, and a longer section that mentions the term often outranks the one defining it, so a
+"what is X?" question also looks the term up among every section's own "what is X?" questions
+(data in each section): a glossary built from the corpus, with no list kept in code.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from assistant.answering.answer_kinds import defined_term
+from assistant.knowledge.corpus import Chunk
+from assistant.search.retrieve import SHARED_SCOPES, place_words, stem, tokenize
+
+# Words that locate a passage and say nothing of the term ("COR in Alberta", "my 6 guys").
+SLOT_WORDS = frozenset(
+    stem(word)
+    for word in (
+        "alberta alta british columbia b.c bc saskatchewan sask manitoba ontario quebec new "
+        "brunswick nova scotia prince edward island pei newfoundland labrador yukon northwest "
+        "territories nwt nunavut canada province territory workers employees guys crew people "
+        "staff me fit fits have got"
+    ).split()
+)
+# The programs' own names: a term with only these added is the same term ("What is an audit?"
+# is the corpus's "What is a COR audit?", while "What is a peer audit?" names another thing).
+PROGRAM_WORDS = frozenset({"cor", "secor"})
+
+
+@functools.lru_cache(maxsize=8192)
+def term_words(text: str) -> frozenset[str]:
+    """The words of the term a "what is X?" asks about (none when it asks no such thing),
+    cached: every question compares its term with the same headings and section questions.
+
+    Example:
+        >>> sorted(term_words("What is SECOR in Alberta?")), term_words("How long is it?")
+        (['secor'], frozenset())
+    """
+    term = defined_term(text)
+    return frozenset(tokenize(term)) - SLOT_WORDS - place_words(term) if term else frozenset()
+
+
+def asked_terms(chunk: Chunk) -> list[frozenset[str]]:
+    """The terms a section's heading and its questions ask to have defined."""
+    return [term_words(asked) for asked in (chunk.section, *chunk.questions)]
+
+
+def defines_term(chunk: Chunk, wanted: frozenset[str], *, loosely: bool = False) -> bool:
+    """Whether a section asks "what is X?" of the term ``wanted``; ``loosely``, also of the
+    term with a program's name added ("audit" and "COR audit")."""
+    terms = asked_terms(chunk)
+    if wanted in terms:
+        return True
+    return loosely and any(t > wanted and t - wanted <= PROGRAM_WORDS for t in terms)
+
+
+def defining_sections(
+    question: str, chunks: list[Chunk], scopes: list[str] | None, jurisdiction: str | None
+) -> list[Chunk]:
+    """The sections (within ``scopes``; None is all) that define what the question asks about:
+    the user's own province's first, then the national and topic documents', then the rest,
+    each in corpus order; a section asking of the very term before one that adds COR to it.
+
+    Example:
+        >>> lgs = Chunk("d", "t", "What is a Letter of Good Standing?", "...", "general", (), (),
+        ...             (), "2026-12-03", id="d::lgs")
+        >>> [c.id for c in defining_sections("whats a letter of good standing", [lgs], None, None)]
+        ['d::lgs']
+    """
+    wanted = term_words(question)
+    if not wanted:
+        return []
+    allowed = [c for c in chunks if scopes is None or c.jurisdiction in scopes]
+    for loosely in (False, True):
+        found = [c for c in allowed if defines_term(c, wanted, loosely=loosely)]
+        if found:
+            return sorted(
+                found,
+                key=lambda c: (c.jurisdiction != jurisdiction, c.jurisdiction not in SHARED_SCOPES),
+            )
+    return []
