@@ -155,6 +155,21 @@ def answer_body(answer: str) -> str:
     return CLOSING_LINES.sub("", answer).strip()
 
 
+_MARKER = re.compile(r"\[\d+\]")
+
+
+def lead_of(answer: str) -> str:
+    r"""The answer's first sentence as the owner reads it: the first line quoting a passage
+    (it carries a [n] marker), or the first line when none does (a tool's decision).
+
+    Example:
+        >>> lead_of("Got it: Alberta.\n\nSECOR is for 10 or fewer. [1]\n\n- More. [2]")
+        'SECOR is for 10 or fewer. [1]'
+    """
+    lines = [line for line in answer.splitlines() if line.strip()]
+    return next((line for line in lines if _MARKER.search(line)), lines[0] if lines else "")
+
+
 def fact_recall(answer: str, must_include: Sequence[Sequence[str]]) -> float:
     """The share of ``must_include`` groups the answer satisfies (1.0 when there are none).
 

@@ -113,7 +113,16 @@ def aggregate(results: Iterable[ItemResult]) -> dict[str, Any]:
     valid = sum(r.scores.get("citations_valid") or 0 for r in ok)
     latencies = [ms for r in ok for ms in r.latencies_ms]
     passed = sum(1 for r in results if r.passed)
-    means = ("hit@5", "recall@5", "mrr", "ndcg@5", "fact_recall", "fact_share", "supported")
+    means = (
+        "hit@5",
+        "recall@5",
+        "mrr",
+        "ndcg@5",
+        "fact_recall",
+        "fact_share",
+        "lead_fact",
+        "supported",
+    )
     return {
         "items": len(results),
         "passed": passed,
@@ -271,6 +280,7 @@ def _basis(metrics: dict[str, Any]) -> dict[str, str]:
         "not_covered_precision": f"{counts['expect_not_covered']} not-covered items",
         "not_covered_recall": f"{counts['expect_not_covered']} not-covered items",
         "fact_share": f"{counts['facts']} items with must_include",
+        "lead_fact": f"{counts['facts']} items with must_include",
         "supported": "answered items not saying 'not covered'",
         "not_covered_share": "answered items",
         "turn_pass_rate": f"{counts['conversation_turns']} conversation turns",

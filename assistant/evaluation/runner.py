@@ -22,6 +22,7 @@ from assistant.evaluation.metrics import (
     citation_problems,
     fact_recall,
     hit_at_k,
+    lead_of,
     missing_groups,
     ndcg_at_k,
     normalize_text,
@@ -159,6 +160,9 @@ def _score_facts(item: EvalItem, text: str, result: ItemResult) -> None:
         # beside it, because it shows partial progress the strict figure hides.
         scores["fact_share"] = fact_recall(body, item.must_include)
         scores["fact_recall"] = 1.0 if scores["fact_share"] == 1.0 else 0.0
+        # Does the first sentence answer? It states at least one key fact (issue 13).
+        lead_missing = missing_groups(lead_of(body), item.must_include)
+        scores["lead_fact"] = 1.0 if len(lead_missing) < len(item.must_include) else 0.0
         missing = missing_groups(body, item.must_include)
         if missing:
             failures.append("missing facts: " + "; ".join(" | ".join(group) for group in missing))
