@@ -310,3 +310,9 @@ def test_a_program_of_one_province_asked_with_no_province_is_answered_from_it(
 def test_a_what_is_question_leads_with_what_the_term_is(assistant, question, province, lead):
     state = ConversationState(jurisdiction=province) if province else None
     assert lead_of(assistant.ask(question, state)).startswith(lead)
+
+
+def test_a_pass_mark_question_leads_with_a_percent_not_any_number(assistant):
+    # The CSAM section opens "CSAM's audit instrument has 15 sections.": a number, not the mark.
+    lead = lead_of(assistant.ask("What pass mark does the CSAM COR audit in Manitoba need?"))
+    assert re.search(r"\b80%", lead) and "15 sections" not in lead, lead

@@ -243,19 +243,59 @@ def defines(term_words: set[str], text: str, words_of, *, is_item: bool = False)
     return bool(subject) and subject <= term_words and bool(subject & term_words)
 
 
-def sentence_fits(kind: str | None, text: str, *, is_item: bool = False) -> bool:
-    """Whether a sentence gives the kind of answer asked for.
+# Which figure a "number" question wants, when it says: a pass mark or a score is a percent, a
+# cost or a fee is money. "What pass mark does the CSAM COR audit need?" led with "CSAM's audit
+# instrument has 15 sections.", a number but not the one asked for. Checked in order.
+FIGURES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
+    (
+        re.compile(r"\bpass(?:ing)?(?: mark| score| grade)?\b|\bscores?\b|\bpercent", re.I),
+        re.compile(r"\d+(?:\.\d+)?\s*(?:%|per ?cent)|\b\d+/\d+\b", re.I),
+    ),
+    (
+        re.compile(r"\bcosts?\b|\bfees?\b|\bprices?\b|\bcharges?\b|\bpay for\b", re.I),
+        re.compile(r"\$\s?\d|\bfree\b", re.I),
+    ),
+)
+
+
+def figure_wanted(question: str) -> re.Pattern[str] | None:
+    """The pattern of the figure a "number" question asks for, when it names one (FIGURES).
+
+    Example:
+        >>> figure_wanted("What pass mark does the CSAM audit need?").search("80% overall")
+        <re.Match object; span=(0, 3), match='80%'>
+        >>> figure_wanted("How many workers can SECOR have?") is None
+        True
+    """
+    return next((figure for asks, figure in FIGURES if asks.search(question)), None)
+
+
+def sentence_fits(
+    kind: str | None,
+    text: str,
+    *,
+    is_item: bool = False,
+    figure: re.Pattern[str] | None = None,
+) -> bool:
+    """Whether a sentence gives the kind of answer asked for; for a number, the ``figure``
+    the question wants when it names one (figure_wanted).
 
     Example:
         >>> sentence_fits("duration", "Allow 2 to 4 weeks for the review.")
         True
         >>> sentence_fits("number", "A 2023 guide."), sentence_fits("number", "At least $2,500.")
         (False, True)
+        >>> sentence_fits("number", "The tool has 15 sections.", figure=figure_wanted("pass mark?"))
+        False
     """
     if kind is None or kind not in BY_NAME:  # a definition is judged against its term
         return False
     pattern = BY_NAME[kind].sentence
-    return is_item if pattern is None else bool(pattern.search(text))
+    if pattern is None:
+        return is_item
+    if kind == "number" and figure is not None:
+        return bool(figure.search(text))
+    return bool(pattern.search(text))
 
 
 def is_hedge(text: str) -> bool:

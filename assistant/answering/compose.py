@@ -16,6 +16,7 @@ from assistant.answering.answer import Citation
 from assistant.answering.answer_kinds import (
     defined_term,
     defines,
+    figure_wanted,
     is_hedge,
     option_sentence,
     question_kind,
@@ -132,6 +133,7 @@ class Composer:
         wanted = self.wanted(question)
         kind = question_kind(question)
         asked_about = _named(question)  # "do we need a BC COR?" from Alberta: BC is no foreigner
+        figure = figure_wanted(question) if kind == "number" else None
         term = defined_term(question) if kind == "definition" else None
         term_words = set(tokenize(term)) - SLOT_WORDS - place_words(term) if term else set()
         rows: list[tuple[int, int, Span, float, float | None, np.ndarray | None]] = []
@@ -160,7 +162,7 @@ class Composer:
             if kind == "definition":
                 fits = defines(term_words, text, tokenize, is_item=span.is_item)
             else:
-                fits = sentence_fits(kind, text, is_item=span.is_item)
+                fits = sentence_fits(kind, text, is_item=span.is_item, figure=figure)
             if fits:
                 score *= KIND_BOOST
             score *= 1.0 / (1.0 + RANK_DECAY * rank)  # trust the retriever's order
