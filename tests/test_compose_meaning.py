@@ -294,3 +294,18 @@ def test_an_answer_states_a_rule_once_when_two_passages_repeat_it():
         "What if an Alberta SECOR firm grows past 10?", [first, second], question_vector=[0.8, 0.6]
     )
     assert "headcount goes above" in lead + points
+
+
+def test_a_point_repeats_what_two_sentences_said_between_them():
+    lead = _said(
+        "In Manitoba SECOR is for employers with fewer than 10 workers; its local name is SECOR "
+        "(CSAM), the province's construction safety association.",
+        SAME_MEANING,
+    )
+    point = _said("With 10 or more workers the employer needs the full COR.", SAME_MEANING)
+    again = _said(
+        "SECOR is for Manitoba firms with fewer than 10 workers; with 10 or more the full COR.",
+        NEAR_MEANING,
+    )
+    assert not repeats(again, lead)  # "full COR" and COR itself are no part of the lead
+    assert repeats(again, lead, point)  # but the two said sentences hold every word and detail
