@@ -15,7 +15,7 @@ from conftest import first_sentence
 
 from assistant.answering.compose import Composer
 from assistant.answering.guard import check
-from assistant.answering.sentence_pick import Sentence, repeats
+from assistant.answering.sentence_pick import Sentence, read_in_order, repeats
 from assistant.knowledge.corpus import Chunk
 from assistant.knowledge.sentences import sentences_of
 from assistant.search.retrieve import Scored
@@ -309,3 +309,25 @@ def test_a_point_repeats_what_two_sentences_said_between_them():
     )
     assert not repeats(again, lead)  # "full COR" and COR itself are no part of the lead
     assert repeats(again, lead, point)  # but the two said sentences hold every word and detail
+
+
+def test_a_section_read_in_order_says_a_thing_once():
+    said = [
+        Sentence(
+            "In Alberta SECOR is for employers with 10 or fewer workers, counted at any given "
+            "time by the certifying partner.",
+            0,
+            0,
+            1.0,
+            vector=np.asarray(SAME_MEANING, dtype=np.float32),
+        ),
+        Sentence(
+            "Alberta SECOR is for 10 or fewer workers.",
+            0,
+            1,
+            0.9,
+            vector=np.asarray(NEAR_MEANING, dtype=np.float32),
+        ),
+        Sentence("ACSA runs the SECOR course.", 0, 2, 0.8, vector=np.asarray(FAR_MEANING)),
+    ]
+    assert [s.position for s in read_in_order(said, None)] == [0, 2]

@@ -227,7 +227,14 @@ def read_in_order(own: list[Sentence], kind: str | None) -> list[Sentence]:
             before = [s for s in facts if not s.is_item and s.position < lead.position]
             lead = before[-1] if before else lead
         return [lead, *[s for s in items_after(own, lead) if s is not lead]]
-    rest = [s for s in statements if s is not lead][: DIRECT_SPANS - 1]
+    rest: list[Sentence] = []
+    for sentence in statements:
+        if len(rest) == DIRECT_SPANS - 1:
+            break
+        # A section may say a thing twice ("No separate SECOR was found." after "No separate
+        # small-employer COR (SECOR) was found for Newfoundland and Labrador."): once is enough.
+        if sentence is not lead and not repeats(sentence, lead, *rest):
+            rest.append(sentence)
     return [lead, *rest]
 
 
