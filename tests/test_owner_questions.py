@@ -14,7 +14,7 @@ import pytest
 from conftest import first_sentence, lead_of
 
 from assistant.answering.answer import ConversationState
-from assistant.answering.sentence_form import leans_back
+from assistant.answering.sentence_form import is_name, leans_back
 from assistant.dialogue.understand import find_jurisdictions
 from assistant.knowledge.rules import rules_for
 from assistant.tools.incentive_terms import incentive_terms
@@ -316,3 +316,19 @@ def test_a_pass_mark_question_leads_with_a_percent_not_any_number(assistant):
     # The CSAM section opens "CSAM's audit instrument has 15 sections.": a number, not the mark.
     lead = lead_of(assistant.ask("What pass mark does the CSAM COR audit in Manitoba need?"))
     assert re.search(r"\b80%", lead) and "15 sections" not in lead, lead
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What training does the NSA require for COR in the Northwest Territories?",
+        "How many elements are in the Ontario COR audit?",
+    ],
+)
+def test_a_point_outside_a_list_answer_is_never_a_bare_course_or_element_name(assistant, question):
+    # "- Leadership for Safety Excellence." and "- Health & Safety Policy." were points of
+    # their own, cut from the list they belong to, and "... are." closed a list intro.
+    points = [p for p in assistant.ask(question).answer.splitlines() if p.startswith("- ")]
+    names = [p for p in points if is_name(p[2:].split(" [")[0])]
+    assert points and not names, names
+    assert not any(re.search(r"\b(?:are|include)\. \[\d+\]$", p) for p in points), points

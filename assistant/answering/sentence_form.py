@@ -21,13 +21,19 @@ def is_fragment(text: str) -> bool:
 
     Example:
         >>> [is_fragment(t) for t in ("Known costs:", "Three training modules are required:",
-        ...     "The NSA process has three stages:", "Yukon, from the Government's page:")]
-        [True, False, False, True]
+        ...     "The NSA process has three stages:", "Yukon, from the Government's page:",
+        ...     "The four core courses are:")]
+        [True, False, False, True, True]
     """
     text = text.rstrip()
     if len(text.split()) < 4:
         return True
-    return text.endswith(":") and not _COUNTED.search(text)
+    return text.endswith(":") and (not _COUNTED.search(text) or bool(_UNFINISHED.search(text)))
+
+
+# An intro whose verb still waits for the list ("The four core courses are:"): without the
+# items it reads "... are.", even when it counts them.
+_UNFINISHED = re.compile(r"\b(?:are|is|were|was|include|includes|including|namely)\s*:$", re.I)
 
 
 # A figure in an intro: a count of things (in digits, or in words before what is counted),
@@ -39,6 +45,22 @@ _COUNTED = re.compile(
     r"|parts|sections|ways|requirements|conditions|options|measures|audits|routes|types)\b",
     re.I,
 )
+
+
+def is_name(text: str) -> bool:
+    """A list item that only names something (a course, an element): every word of four
+    letters or more capitalized, no colon, no figure ("Principles of Workplace Safety and
+    Health Management"). Read alone, outside its list, it answers nothing; "Owners count in
+    Alberta (AASP)" has a lower-case word of its own, and says something.
+
+    Example:
+        >>> is_name("Safety and Health Leadership."), is_name("Owners count in Alberta (AASP).")
+        (True, False)
+    """
+    if ":" in text or re.search(r"\d", text):
+        return False
+    words = [w for w in re.findall(r"[^\W\d_]+", text) if len(w) >= 4]
+    return bool(words) and all(w[0].isupper() for w in words)
 
 
 # A sentence opening with a word that points back ("It says", "This is", "They cover", "So a

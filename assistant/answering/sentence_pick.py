@@ -19,6 +19,7 @@ from assistant.answering.guard import numbers_in
 from assistant.answering.sentence_form import (
     as_sentence,
     is_fragment,
+    is_name,
     is_short_answer,
     leans_back,
     near_duplicate,
@@ -215,7 +216,13 @@ def read_in_order(own: list[Sentence], kind: str | None) -> list[Sentence]:
     first statement that gives one (when the opening sentence only frames the answer). A list
     question gets the list items after the lead.
     """
-    statements = [s for s in own if not is_fragment(s.text) or (kind == "list" and s.is_item)]
+    # Outside a list answer, a list item that only names a course or an element says nothing.
+    statements = [
+        s
+        for s in own
+        if (kind == "list" and s.is_item)
+        or not (is_fragment(s.text) or (s.is_item and is_name(s.text)))
+    ]
     if not statements:
         return []
     facts = [s for s in statements if not s.hedge] or statements
