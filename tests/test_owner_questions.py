@@ -332,3 +332,10 @@ def test_a_point_outside_a_list_answer_is_never_a_bare_course_or_element_name(as
     names = [p for p in points if is_name(p[2:].split(" [")[0])]
     assert points and not names, names
     assert not any(re.search(r"\b(?:are|include)\. \[\d+\]$", p) for p in points), points
+
+
+def test_why_do_i_need_cor_gets_the_reasons_not_the_law(assistant):
+    # It led with "COR is voluntary: no workers' compensation or safety law makes an employer
+    # get one.", true but no reason to get one.
+    lead = lead_of(assistant.ask("why do i need a cor?"))
+    assert re.search(r"\b(?:bid|premiums?|rebates?|refunds?|clients?|buyers?)\b", lead), lead

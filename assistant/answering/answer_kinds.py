@@ -52,6 +52,8 @@ KINDS: tuple[AnswerKind, ...] = (
             r"^\W*why (?:should|would|pursue|get|join|participate|enrol|enroll"
             r"|bother|become|take part|apply|sign up|go for)\b"
             r"|\bwhy (?:pursue|get|join|participate|enrol|enroll|bother|become|take part)\b"
+            # "Why do I need a COR?": the reasons to have one, not whether the law says so.
+            r"|^\W*why (?:do|does|would|should) (?:i|we|you|my \w+|our \w+|an? \w+) (?:need|want)\b"
             r"|\b(?:benefits?|advantages?|avantages?)\b|\bwhat(?:'s| is) in it for\b"
             r"|\bhow (?:can|does|will|would|could) (?:an? |the )?(?:cor|secor|it|this|that"
             r"|certification|certificate) (?:help|benefit)\b"

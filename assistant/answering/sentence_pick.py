@@ -304,7 +304,7 @@ def more_points(ranked: list[Sentence], chosen: list[Sentence], budget: int) -> 
         taken = chosen + picked
         same_passage = bool(taken) and sentence.passage_rank == taken[0].passage_rank
         weak = sentence.score < WEAK_POINT_SHARE * best and not same_passage
-        if weak or is_fragment(sentence.text):
+        if weak or is_fragment(sentence.text) or (sentence.is_item and is_name(sentence.text)):
             continue
         if repeats(sentence, *taken):
             continue
