@@ -339,3 +339,11 @@ def test_why_do_i_need_cor_gets_the_reasons_not_the_law(assistant):
     # get one.", true but no reason to get one.
     lead = lead_of(assistant.ask("why do i need a cor?"))
     assert re.search(r"\b(?:bid|premiums?|rebates?|refunds?|clients?|buyers?)\b", lead), lead
+
+
+@pytest.mark.parametrize("question", ["am I eligible for SECOR", "Are you eligible for a SECOR?"])
+def test_an_eligibility_question_about_secor_leads_with_the_worker_limit(assistant, question):
+    # Asked with no province it led with "The industry article describes SECOR as an
+    # owner-run program ...", and the limits came second.
+    lead = lead_of(assistant.ask(question))
+    assert re.search(r"\b(?:10|20|19|nine) or fewer\b", lead), lead

@@ -106,6 +106,11 @@ KINDS: tuple[AnswerKind, ...] = (
             r"\bwho(?:'?s| is| are)? (?:allowed|eligible|qualif\w+)\b"
             r"|\bwho (?:can|may|could) (?:use|do|get|join|apply for|qualify for|go for)\b"
             r"(?! (?:the |an? |our |my )?(?:\w+ )?(?:audits?|training|courses?|inspections?)\b)"
+            # "Are you eligible for a SECOR?", "Who needs a SECOR?": the small-employer program's
+            # question is the worker limit.
+            r"|\b(?:eligib\w*|qualif\w*) (?:for|to (?:get|use|do)) (?:an? |the )?"
+            r"(?:secor|small cor)\b"
+            r"|\bwho needs? (?:an? |the )?(?:secor|small cor)\b"
             r"|\bhow (?:many|much|often)\b|\bcosts?\b|\bfees?\b|\bprice\b|\bcharge\b|\bpercent"
             r"|\bpass(?:ing)? mark|\bscore\b|\brebate|\bincentive|\blimit\b|\bthreshold\b|\bwhen\b",
             re.I,
