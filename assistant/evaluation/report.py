@@ -113,16 +113,8 @@ def aggregate(results: Iterable[ItemResult]) -> dict[str, Any]:
     valid = sum(r.scores.get("citations_valid") or 0 for r in ok)
     latencies = [ms for r in ok for ms in r.latencies_ms]
     passed = sum(1 for r in results if r.passed)
-    means = (
-        "hit@5",
-        "recall@5",
-        "mrr",
-        "ndcg@5",
-        "fact_recall",
-        "fact_share",
-        "lead_fact",
-        "supported",
-    )
+    # The per-item scores averaged over items: METRICS lists them first, up to "supported".
+    means = METRICS[: METRICS.index("supported") + 1]
     return {
         "items": len(results),
         "passed": passed,
