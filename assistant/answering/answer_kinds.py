@@ -7,6 +7,7 @@ question's kind; nothing else here is tuned.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -277,6 +278,9 @@ def figure_wanted(question: str) -> re.Pattern[str] | None:
     return next((figure for asks, figure in FIGURES if asks.search(question)), None)
 
 
+# Every answer scores the same passages' sentences again: the pattern checks are cached, as the
+# retriever's tokens are (issue 17's profile; a chat's memory stays flat at this bound).
+@functools.lru_cache(maxsize=16384)
 def sentence_fits(
     kind: str | None,
     text: str,
@@ -305,6 +309,7 @@ def sentence_fits(
     return bool(pattern.search(text))
 
 
+@functools.lru_cache(maxsize=16384)
 def is_hedge(text: str) -> bool:
     """A caveat rather than a fact: "No official figure was found.", "[secondary]", "Ask yours."
 
