@@ -305,6 +305,8 @@ def test_a_program_of_one_province_asked_with_no_province_is_answered_from_it(
         ("what is a baseline audit", None, "Baseline audit:"),
         # no section asks "what is an audit?"; the one asking "what is a COR audit?" answers
         ("What is an audit?", "BC", "A COR audit is"),
+        # only Alberta's section asks it in these words, but the general passages answer it
+        ("What is COR certification?", None, "A Certificate of Recognition (COR) is"),
     ],
 )
 def test_a_what_is_question_leads_with_what_the_term_is(assistant, question, province, lead):

@@ -41,7 +41,7 @@ from assistant.search.coverage import (
     SURE_SIMILARITY,
     lexical_coverage,
 )
-from assistant.search.retrieve import HybridSearch, Scored, scopes_for
+from assistant.search.retrieve import HybridSearch, Scored, scopes_for, tokenize
 from assistant.settings import Settings, get_settings
 from assistant.tools.registry import describe_tool_call, run_tool, run_when_missing
 
@@ -293,9 +293,13 @@ class Assistant:
         if any(defines_term(p.chunk, wanted, loosely=True) for p in passages):
             return passages  # the composer reads the defining passage wherever it ranks
         found = defining_sections(question, self.search.chunks, scopes_for(where), where)
-        if not found and where in (None, "national"):
+        found_near = passages[0].similarity >= DEFINITION_NEAR and _mentioned(wanted, passages)
+        if not found and where in (None, "national") and not found_near:
             # Asked with no province, a term only one province defines is that province's
-            # ("what is a TLC": Alberta's Temporary Letter of Certification).
+            # ("what is a TLC": Alberta's Temporary Letter of Certification), unless the
+            # general passages name it and one is close in meaning: "What is COR
+            # certification?" keeps the general answer, not Alberta's "what is cor
+            # certification alberta".
             found = defining_sections(question, self.search.chunks, None, None)
         if not found:
             return passages
@@ -480,6 +484,18 @@ class Assistant:
             f"Confirm with your certifying partner, {who}. "
             "This is general guidance, not legal advice."
         )
+
+
+# A retrieved passage this close in meaning (MiniLM cosine, the search's similarity) answers a
+# "what is X?" that it also names. Set 2026-12-03 on "What is COR certification?" (0.84, the
+# general answer) against "what is a TLC" (0.60, a section on short records), with gold,
+# phrasing and dev unchanged at 0.6 to 0.8.
+DEFINITION_NEAR = 0.7
+
+
+def _mentioned(term: frozenset[str], passages: list[Scored]) -> bool:
+    """Whether some passage's text holds every word of the term."""
+    return any(term <= set(tokenize(p.chunk.text)) for p in passages)
 
 
 def _tool_refusals(gathered: Gathered) -> list[str]:
