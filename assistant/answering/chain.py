@@ -16,9 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.answering.answer import Answer, Citation, ConversationState, ToolCall
-from assistant.answering.answer_kinds import question_kind
 from assistant.answering.compose import SLOT_WORDS, Composer
-from assistant.answering.definitions import defines_term, defining_sections, term_words
+from assistant.answering.definitions import with_definition
 from assistant.answering.guard import check
 from assistant.answering.llm import llm_answer, load_chat_model
 from assistant.dialogue.intents import PROVINCE_NEED, IntentClassifier
@@ -41,7 +40,7 @@ from assistant.search.coverage import (
     SURE_SIMILARITY,
     lexical_coverage,
 )
-from assistant.search.retrieve import HybridSearch, Scored, scopes_for, tokenize
+from assistant.search.retrieve import HybridSearch, Scored
 from assistant.settings import Settings, get_settings
 from assistant.tools.registry import describe_tool_call, run_tool, run_when_missing
 
@@ -280,31 +279,8 @@ class Assistant:
                 vector=plan.vector,
                 typed_vector=plan.typed_vector,
             )
-            gathered.passages = self._with_definition(plan.focus, gathered.passages, where)
+            gathered.passages = with_definition(plan.focus, gathered.passages, self.search, where)
         return gathered
-
-    def _with_definition(self, question: str, passages: list[Scored], where: str | None):
-        """For a "what is X?" that no retrieved passage defines, the corpus's section that asks
-        "what is X?" (definitions.py) takes the last place: "What is a Letter of Good
-        Standing?" ranked a section that names the letter above the one that defines it."""
-        wanted = term_words(question) if question_kind(question) == "definition" else None
-        if not wanted or not passages:
-            return passages
-        if any(defines_term(p.chunk, wanted, loosely=True) for p in passages):
-            return passages  # the composer reads the defining passage wherever it ranks
-        found = defining_sections(question, self.search.chunks, scopes_for(where), where)
-        found_near = passages[0].similarity >= DEFINITION_NEAR and _mentioned(wanted, passages)
-        if not found and where in (None, "national") and not found_near:
-            # Asked with no province, a term only one province defines is that province's
-            # ("what is a TLC": Alberta's Temporary Letter of Certification), unless the
-            # general passages name it and one is close in meaning: "What is COR
-            # certification?" keeps the general answer, not Alberta's "what is cor
-            # certification alberta".
-            found = defining_sections(question, self.search.chunks, None, None)
-        if not found:
-            return passages
-        vector = passages[0].query_vector or self.search.index.embedder.embed_query(question)
-        return [*passages[:-1], self.search.passage(found[0], vector)]
 
     def _respond(self, gathered: Gathered) -> Answer:
         plan = gathered.plan
@@ -484,18 +460,6 @@ class Assistant:
             f"Confirm with your certifying partner, {who}. "
             "This is general guidance, not legal advice."
         )
-
-
-# A retrieved passage this close in meaning (MiniLM cosine, the search's similarity) answers a
-# "what is X?" that it also names. Set 2026-12-03 on "What is COR certification?" (0.84, the
-# general answer) against "what is a TLC" (0.60, a section on short records), with gold,
-# phrasing and dev unchanged at 0.6 to 0.8.
-DEFINITION_NEAR = 0.7
-
-
-def _mentioned(term: frozenset[str], passages: list[Scored]) -> bool:
-    """Whether some passage's text holds every word of the term."""
-    return any(term <= set(tokenize(p.chunk.text)) for p in passages)
 
 
 def _tool_refusals(gathered: Gathered) -> list[str]:

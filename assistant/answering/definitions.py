@@ -11,9 +11,17 @@ from __future__ import annotations
 
 import functools
 
-from assistant.answering.answer_kinds import defined_term
+from assistant.answering.answer_kinds import defined_term, question_kind
 from assistant.knowledge.corpus import Chunk
-from assistant.search.retrieve import SHARED_SCOPES, place_words, stem, tokenize
+from assistant.search.retrieve import (
+    SHARED_SCOPES,
+    HybridSearch,
+    Scored,
+    place_words,
+    scopes_for,
+    stem,
+    tokenize,
+)
 
 # Words that locate a passage and say nothing of the term ("COR in Alberta", "my 6 guys").
 SLOT_WORDS = frozenset(
@@ -25,6 +33,11 @@ SLOT_WORDS = frozenset(
         "staff me fit fits have got"
     ).split()
 )
+# A retrieved passage this close in meaning (MiniLM cosine, the search's similarity) answers a
+# "what is X?" that it also names. Set 2026-12-03 on "What is COR certification?" (0.84, the
+# general answer) against "what is a TLC" (0.60, a section on short records), with gold,
+# phrasing and dev unchanged at 0.6 to 0.8.
+DEFINITION_NEAR = 0.7
 # The programs' own names: a term with only these added is the same term ("What is an audit?"
 # is the corpus's "What is a COR audit?", while "What is a peer audit?" names another thing).
 PROGRAM_WORDS = frozenset({"cor", "secor"})
@@ -82,3 +95,33 @@ def defining_sections(
                 key=lambda c: (c.jurisdiction != jurisdiction, c.jurisdiction not in SHARED_SCOPES),
             )
     return []
+
+
+def with_definition(
+    question: str, passages: list[Scored], search: HybridSearch, where: str | None
+) -> list[Scored]:
+    """For a "what is X?" that no retrieved passage defines, the corpus's section that asks
+    "what is X?" takes the last place: "What is a Letter of Good Standing?" ranked a section
+    that names the letter above the one that defines it. ``where`` is the search's scope."""
+    wanted = term_words(question) if question_kind(question) == "definition" else None
+    if not wanted or not passages:
+        return passages
+    if any(defines_term(p.chunk, wanted, loosely=True) for p in passages):
+        return passages  # the composer reads the defining passage wherever it ranks
+    found = defining_sections(question, search.chunks, scopes_for(where), where)
+    near = passages[0].similarity >= DEFINITION_NEAR and _mentioned(wanted, passages)
+    if not found and where in (None, "national") and not near:
+        # Asked with no province, a term only one province defines is that province's ("what
+        # is a TLC": Alberta's Temporary Letter of Certification), unless the general passages
+        # name it and one is close in meaning: "What is COR certification?" keeps the general
+        # answer, not Alberta's "what is cor certification alberta".
+        found = defining_sections(question, search.chunks, None, None)
+    if not found:
+        return passages
+    vector = passages[0].query_vector or search.index.embedder.embed_query(question)
+    return [*passages[:-1], search.passage(found[0], vector)]
+
+
+def _mentioned(term: frozenset[str], passages: list[Scored]) -> bool:
+    """Whether some passage's text holds every word of the term."""
+    return any(term <= set(tokenize(p.chunk.text)) for p in passages)
