@@ -243,8 +243,8 @@ def defines(term_words: set[str], text: str, words_of, *, is_item: bool = False)
         True
     """
     # A list item defines only as a glossary line; as a sentence it is one of a list's parts.
-    match = _GLOSS.search(text.strip()) if is_item else _DEFINES.search(text.strip())
-    match = match or (None if is_item else _GLOSS.search(text.strip()))
+    patterns = (_GLOSS,) if is_item else (_DEFINES, _GLOSS)
+    match = next((m for m in (p.search(text.strip()) for p in patterns) if m), None)
     if match is None or not term_words:
         return False
     subject = set(words_of(re.sub(r"\([^)]*\)", " ", match.group("subject"))))

@@ -14,7 +14,6 @@ import numpy as np
 
 from assistant.answering.answer import Citation
 from assistant.answering.answer_kinds import (
-    defined_term,
     defines,
     figure_wanted,
     is_hedge,
@@ -105,10 +104,7 @@ class Composer:
         return self.idf.get(token, 1.0) if self.idf else 1.0
 
     def wanted(self, question: str) -> set[str]:
-        # Place names and head counts locate the passage (retrieval already filtered on them);
-        # they say nothing about which sentence answers, so they do not count here. That holds
-        # for a city or a misspelt province too ("kelowna", "saskatchewen").
-        return set(tokenize(question)) - SLOT_WORDS - place_words(question)
+        return set(_wanted(question))
 
     def rank_sentences(
         self,
@@ -134,8 +130,7 @@ class Composer:
         kind = question_kind(question)
         asked_about = _named(question)  # "do we need a BC COR?" from Alberta: BC is no foreigner
         figure = figure_wanted(question) if kind == "number" else None
-        term = defined_term(question) if kind == "definition" else None
-        term_words = set(tokenize(term)) - SLOT_WORDS - place_words(term) if term else set()
+        term = set(term_words(question)) if kind == "definition" else set()
         rows: list[tuple[int, int, Span, float, float | None, np.ndarray | None]] = []
         for rank, passage in enumerate(passages):
             spans = spans_of(passage.chunk.text)
@@ -160,7 +155,7 @@ class Composer:
             else:
                 score = 0.0  # neither shares a word with the question nor means the same
             if kind == "definition":
-                fits = defines(term_words, text, tokenize, is_item=span.is_item)
+                fits = defines(term, text, tokenize, is_item=span.is_item)
             else:
                 fits = sentence_fits(kind, text, is_item=span.is_item, figure=figure)
             if fits:
@@ -367,6 +362,18 @@ def _place(
     if named and jurisdiction not in named and not own and not named & asked_about:
         return True, 0.05  # a topic document's line about another province
     return False, 1.25 if own or jurisdiction in named else 1.0
+
+
+@functools.lru_cache(maxsize=4096)
+def _wanted(question: str) -> frozenset[str]:
+    """The question's words that pick sentences, read once per question: ranking, the direct
+    passage, its heading check and a yes/no option each ask (the gazetteer costs most).
+
+    Place names and head counts locate the passage (retrieval already filtered on them); they
+    say nothing about which sentence answers, so they do not count here. That holds for a city
+    or a misspelt province too ("kelowna", "saskatchewen").
+    """
+    return frozenset(tokenize(question)) - SLOT_WORDS - place_words(question)
 
 
 @functools.lru_cache(maxsize=4096)

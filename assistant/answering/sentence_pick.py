@@ -98,6 +98,12 @@ def same(a: Sentence, b: Sentence) -> bool:
     return (a.passage_rank, a.position) == (b.passage_rank, b.position)
 
 
+def says_nothing(sentence: Sentence) -> bool:
+    """A fragment (a bare list intro, a few words), or, outside its list, an item that only
+    names a course or an element ("Leadership for Safety Excellence.")."""
+    return is_fragment(sentence.text) or (sentence.is_item and is_name(sentence.text))
+
+
 def repeats(sentence: Sentence, *said: Sentence) -> bool:
     """Whether ``sentence`` adds nothing to what the answer ``said``: the same words as one
     sentence (near_duplicate), or close in meaning to one (REPEAT_SIMILARITY) in words and
@@ -112,16 +118,11 @@ def repeats(sentence: Sentence, *said: Sentence) -> bool:
         for s in said
     ):
         return False
-    words = _words(sentence.text)
-    said_words = frozenset().union(*(_words(s.text) for s in said))
+    words = set(tokenize(sentence.text))
+    said_words = set().union(*(tokenize(s.text) for s in said))
     if not words or len(words & said_words) / len(words) < REPEAT_WORD_SHARE:
         return False
     return _details(sentence.text) <= frozenset().union(*(_details(s.text) for s in said))
-
-
-@functools.lru_cache(maxsize=8192)
-def _words(text: str) -> frozenset[str]:
-    return frozenset(tokenize(text))
 
 
 @functools.lru_cache(maxsize=8192)
@@ -216,13 +217,7 @@ def read_in_order(own: list[Sentence], kind: str | None) -> list[Sentence]:
     first statement that gives one (when the opening sentence only frames the answer). A list
     question gets the list items after the lead.
     """
-    # Outside a list answer, a list item that only names a course or an element says nothing.
-    statements = [
-        s
-        for s in own
-        if (kind == "list" and s.is_item)
-        or not (is_fragment(s.text) or (s.is_item and is_name(s.text)))
-    ]
+    statements = [s for s in own if (kind == "list" and s.is_item) or not says_nothing(s)]
     if not statements:
         return []
     facts = [s for s in statements if not s.hedge] or statements
@@ -304,7 +299,7 @@ def more_points(ranked: list[Sentence], chosen: list[Sentence], budget: int) -> 
         taken = chosen + picked
         same_passage = bool(taken) and sentence.passage_rank == taken[0].passage_rank
         weak = sentence.score < WEAK_POINT_SHARE * best and not same_passage
-        if weak or is_fragment(sentence.text) or (sentence.is_item and is_name(sentence.text)):
+        if weak or says_nothing(sentence):
             continue
         if repeats(sentence, *taken):
             continue
