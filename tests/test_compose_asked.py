@@ -114,6 +114,17 @@ def test_shorthand_for_a_corpus_word_is_not_an_uncovered_topic():
     assert lexical_coverage("asbestos size for SECOR", [passage], idf, frozenset()) < 0.5
 
 
+def test_the_guidances_own_word_for_an_owners_word_covers_it():
+    # The BC incentive passage says "WorkSafeBC" and "incentive", never "WCB" or "reduce":
+    # "How can I reduce my WCB premiums?" was "not covered" with that passage first.
+    passage = _passage(
+        "The WorkSafeBC COR incentive is 10% of the base-rate assessment.", "BC incentive?"
+    )
+    idf = {"worksafebc": 4.0, "incentive": 2.0, "assessment": 3.0, "reduce": 5.0, "wcb": 2.0}
+    assert lexical_coverage("reduce my WCB premiums", [passage], idf, frozenset()) == 1.0
+    assert lexical_coverage("asbestos removal for WCB", [passage], idf, frozenset()) < 0.5
+
+
 # -- the real corpus, asked as owners ask ------------------------------------------------------
 
 

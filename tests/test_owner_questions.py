@@ -349,3 +349,23 @@ def test_an_eligibility_question_about_secor_leads_with_the_worker_limit(assista
     # owner-run program ...", and the limits came second.
     lead = lead_of(assistant.ask(question))
     assert re.search(r"\b(?:10|20|19|nine) or fewer\b", lead), lead
+
+
+@pytest.mark.parametrize(
+    ("province", "figure"), [("BC", "10%"), ("YT", "10%"), ("NL", "5%"), ("MB", "15%")]
+)
+def test_how_can_i_reduce_my_premiums_leads_with_the_provinces_incentive(
+    assistant, province, figure
+):
+    # BC, Yukon and NL answered "not covered": their passages say WorkSafeBC, assessment and
+    # refund, not WCB, premium and reduce (search/data/owner_words.yaml). NL listed
+    # "Manitoba's Prevention Rebate pays 15% ..." as a point.
+    answer = assistant.ask(
+        "How can I reduce my WCB premiums?", ConversationState(jurisdiction=province)
+    )
+    assert not answer.not_covered, answer.answer
+    lead = lead_of(answer)
+    assert figure in lead, lead
+    body = answer.answer.split("\n\nConfirm")[0]
+    others = find_jurisdictions(body) - {province}
+    assert not others, (others, body)

@@ -41,6 +41,7 @@ from assistant.answering.sentence_pick import (
 from assistant.dialogue.understand import find_jurisdictions
 from assistant.knowledge.corpus import Chunk
 from assistant.knowledge.sentences import Span, sentences_of, spans_of
+from assistant.search.coverage import said_otherwise
 from assistant.search.retrieve import Scored, place_words, stem, tokenize
 
 __all__ = ["Composer", "Sentence", "sentences_of", "SLOT_WORDS"]
@@ -138,7 +139,11 @@ class Composer:
             meanings = _similarities(stored, passage, question_vector)
             for position, span in enumerate(spans):
                 tokens = set(tokenize(span.text))
-                overlap = sum(self._weight(t) for t in wanted & tokens)
+                # "WorkSafeBC ... incentive ... assessment" shares "reduce my WCB premiums"'s
+                # words in the guidance's own terms (owner_words.yaml).
+                overlap = sum(
+                    self._weight(t) for t in wanted if t in tokens or said_otherwise(t, tokens)
+                )
                 lexical = overlap / math.sqrt(len(tokens) + 4)
                 meaning = None if meanings is None else float(meanings[position])
                 vector = None if stored is None else stored[position]

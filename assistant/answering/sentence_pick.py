@@ -299,7 +299,10 @@ def more_points(ranked: list[Sentence], chosen: list[Sentence], budget: int) -> 
         taken = chosen + picked
         same_passage = bool(taken) and sentence.passage_rank == taken[0].passage_rank
         weak = sentence.score < WEAK_POINT_SHARE * best and not same_passage
-        if weak or says_nothing(sentence):
+        # Another province's line is a point only when it scores like one: a survey passage's
+        # "Manitoba's Prevention Rebate pays 15% ..." followed an NL lead as filler.
+        foreign = sentence.foreign and sentence.score < WEAK_POINT_SHARE * best
+        if weak or foreign or says_nothing(sentence):
             continue
         if repeats(sentence, *taken):
             continue

@@ -6,7 +6,13 @@ covered" decision also checks the question's content words against the passages 
 
 from __future__ import annotations
 
+from functools import lru_cache
+from pathlib import Path
+
+from assistant.knowledge.yaml_strict import load_yaml
 from assistant.search.retrieve import GENERIC_WORDS, Scored, place_words, tokenize
+
+OWNER_WORDS = Path(__file__).parent / "data" / "owner_words.yaml"
 
 # Below this cosine similarity the best passage is not about the question at all.
 MIN_SIMILARITY = 0.30
@@ -42,7 +48,30 @@ def lexical_coverage(
     if not content:
         return 1.0
     weight = {t: idf.get(t, rarest) for t in content}
-    return sum(w for t, w in weight.items() if t in seen) / sum(weight.values())
+    found = {t for t in content if t in seen or said_otherwise(t, seen)}
+    return sum(weight[t] for t in found) / sum(weight.values())
+
+
+@lru_cache(maxsize=1)
+def owner_words() -> dict[str, tuple[tuple[str, ...], ...]]:
+    """``{owner's word: the guidance's words for it}``, each as tokens, from owner_words.yaml.
+
+    Example:
+        >>> ("worksafebc",) in owner_words()["wcb"]
+        True
+    """
+    data = load_yaml(OWNER_WORDS.read_text(encoding="utf-8"))
+    assert isinstance(data, dict), f"{OWNER_WORDS.name}: a mapping of word to list"
+    table: dict[str, tuple[tuple[str, ...], ...]] = {}
+    for word, others in data.items():
+        (token,) = tokenize(str(word))  # one content word per entry
+        table[token] = tuple(tuple(tokenize(str(other))) for other in others)
+    return table
+
+
+def said_otherwise(token: str, seen: set[str] | frozenset[str]) -> bool:
+    """Whether the passages hold the guidance's own word for the owner's ``token``."""
+    return any(all(t in seen for t in words) for words in owner_words().get(token, ()))
 
 
 # The shortest shorthand read as an abbreviation: two letters ("co", "pe") prefix too much.
