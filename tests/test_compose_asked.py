@@ -125,6 +125,17 @@ def test_the_guidances_own_word_for_an_owners_word_covers_it():
     assert lexical_coverage("asbestos removal for WCB", [passage], idf, frozenset()) < 0.5
 
 
+def test_words_scattered_over_passages_do_not_cover_a_question():
+    # "report a worker injury to the WCB in Saskatchewan": "days" and "report" were in the
+    # audit-report section, "WCB" and "injury" elsewhere; pooled, they passed for an answer.
+    audit = _passage("The auditor sends the report within 45 days.", "Audit report?")
+    board = _passage("The WCB pays for each injury claim.", "WCB claims?", "b")
+    idf = {"report": 2.0, "days": 2.0, "wcb": 2.0, "injury": 2.0, "auditor": 2.0}
+    question = "days to report an injury to the WCB"
+    assert lexical_coverage(question, [audit], idf, frozenset()) == 0.5
+    assert lexical_coverage(question, [audit, board], idf, frozenset()) == 0.5  # not 1.0
+
+
 # -- the real corpus, asked as owners ask ------------------------------------------------------
 
 
