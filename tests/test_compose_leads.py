@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import first_sentence
+from conftest import first_sentence, lead_of
+
+from assistant.answering.answer import ConversationState
 
 
 @pytest.mark.parametrize(
@@ -83,3 +85,24 @@ def test_a_section_whose_heading_asks_the_question_still_leads_with_its_opener(a
     # sentence sharing more words with the question does not displace it.
     lead = first_sentence(assistant.ask("Does New Brunswick have a COR program?").answer)
     assert lead.startswith("Probably yes"), lead
+
+
+@pytest.mark.parametrize(
+    ("question", "province", "lead"),
+    [
+        # "Does Saskatchewan have COR and SECOR?" was read first (closer in meaning) and led
+        # with "Saskatchewan has a Certificate of Recognition (COR) program."
+        ("who can do secor in saskatchewan", "SK", r"\b9 or fewer\b"),
+        # "Manitoba (CSAM): the self-audit must draw on 3 months or more of records." led.
+        (
+            "how many months do we need to run our program before we can get audited",
+            None,
+            r"12 months",
+        ),
+    ],
+)
+def test_of_sections_asking_the_question_one_opening_with_the_kind_asked_is_read(
+    assistant, question, province, lead
+):
+    state = ConversationState(jurisdiction=province) if province else None
+    assert re.search(lead, lead_of(assistant.ask(question, state))), question

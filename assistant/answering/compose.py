@@ -187,7 +187,11 @@ class Composer:
         return ranked
 
     def direct_passage(
-        self, question: str, passages: list[Scored], jurisdiction: str | None = None
+        self,
+        question: str,
+        passages: list[Scored],
+        jurisdiction: str | None = None,
+        ranked: list[Sentence] | None = None,
     ) -> int | None:
         """The rank of the top passage whose heading asks the user's question, if any.
 
@@ -198,7 +202,8 @@ class Composer:
         COR size classes?"), so the one closest in meaning is read; for a question that wants a
         kind of answer (a figure, a duration, a benefit, a consequence), a heading asking for
         the same kind comes first ("Why should I get COR?": the benefits section, not "Is COR
-        voluntary?", whose "why get cor if it isn't required" is closer in MiniLM's space).
+        voluntary?", whose "why get cor if it isn't required" is closer in MiniLM's space),
+        then one whose first sentence (among ``ranked``, the scored sentences) gives that kind.
 
         Each corpus section opens with the sentence that answers its heading and goes on with
         the details, so such a passage is read in order rather than picked apart.
@@ -210,14 +215,20 @@ class Composer:
         if defining is not None:
             return defining
         kind = question_kind(question)
-        asking: list[tuple[bool, float, int]] = []
+        # An opener of the kind asked before closeness in meaning: "who can do
+        # secor in sask" matched "What is SECOR in Saskatchewan?", which opens with the limit,
+        # and "Does Saskatchewan have COR and SECOR?", closer in meaning, which opens with
+        # "Saskatchewan has a Certificate of Recognition (COR) program."
+        strict = kind in STRICT_KINDS
+        fitting = {s.passage_rank for s in ranked or [] if strict and s.fits and not s.position}
+        asking: list[tuple[bool, bool, float, int]] = []
         for rank, passage in enumerate(passages[:DIRECT_CANDIDATES]):
             chunk = passage.chunk
             share = max(self._share(wanted, asked) for asked in (chunk.section, *chunk.questions))
             if share >= DIRECT_HIT_SHARE:
                 same_kind = kind in STRICT_KINDS and _heading_kind(chunk.section) == kind
-                asking.append((same_kind, passage.similarity, -rank))
-        return -max(asking)[2] if asking else None
+                asking.append((same_kind, rank in fitting, passage.similarity, -rank))
+        return -max(asking)[3] if asking else None
 
     def _share(self, wanted: set[str], asked: str) -> float:
         """The share of the question's (weighted) words that a heading or question contains."""
@@ -253,7 +264,7 @@ class Composer:
         # its sentences shares a word or a meaning with it: "Pourquoi adhérer à une mutuelle ?"
         # matches the heading "... (pourquoi adhérer à une mutuelle de prévention)?", while
         # the English sentences sit far from the French question in the model's space.
-        direct = self.direct_passage(question, passages, jurisdiction)
+        direct = self.direct_passage(question, passages, jurisdiction, everything)
         if not ranked and direct is None:
             return "", "", []
         own = sorted(

@@ -199,7 +199,7 @@ def _ngrams(words: list[str], longest: int) -> list[tuple[int, int, str]]:
 
 
 def find_places(text: str) -> list[Place]:
-    """Every jurisdiction the text names, in the order they appear.
+    """Every jurisdiction the text names, in the order they appear, each once.
 
     Example:
         >>> [p.code for p in find_places("hi, we're a small drywall company in Edmonton")]
@@ -208,6 +208,17 @@ def find_places(text: str) -> list[Place]:
         [('AB', 'fuzzy'), ('MB', 'fuzzy')]
         >>> [p.code for p in find_places("we hope to grow")]
         []
+    """
+    return _dedupe(place_mentions(text))
+
+
+def place_mentions(text: str) -> list[Place]:
+    """Every mention of a jurisdiction, a province named twice included: "saskatchewen (in
+    Saskatchewan)" names it misspelt and then by the conversation's context.
+
+    Example:
+        >>> [p.matched for p in place_mentions("secor in saskatchewen (in Saskatchewan)")]
+        ['saskatchewan', 'saskatchewen']
     """
     g = gazetteer()
     found: list[Place] = []
@@ -253,7 +264,7 @@ def find_places(text: str) -> list[Place]:
                 found.append(Place(g.names[best[0]], gram, "fuzzy", offsets[i] + 10_000))
                 break
     found.sort(key=lambda p: p.start)
-    return _dedupe(found)
+    return found
 
 
 def _start_of(text: str, gram: str, fallback: int) -> int:

@@ -174,9 +174,9 @@ def place_words(question: str) -> set[str]:
 
     A place locates the passage (search filters on it); it is not what the question asks.
     """
-    from assistant.dialogue.places import find_places
+    from assistant.dialogue.places import place_mentions
 
-    return {token for place in find_places(question) for token in tokenize(place.matched)}
+    return {token for place in place_mentions(question) for token in tokenize(place.matched)}
 
 
 @dataclass
