@@ -369,3 +369,19 @@ def test_how_can_i_reduce_my_premiums_leads_with_the_provinces_incentive(
     body = answer.answer.split("\n\nConfirm")[0]
     others = find_jurisdictions(body) - {province}
     assert not others, (others, body)
+
+
+@pytest.mark.parametrize(
+    ("question", "named"),
+    [
+        # It led with "Employers in these provinces should ask their compensation board, ...":
+        # a sentence naming no province was preferred, and it leaned on a list it had cut.
+        ("Which provinces have no COR incentive?", "SK"),
+        ("which provinces give a rebate for cor", "AB"),
+        ("Which provinces have no COR program?", "QC"),
+    ],
+)
+def test_a_which_provinces_question_leads_with_the_provinces(assistant, question, named):
+    lead = lead_of(assistant.ask(question))
+    assert named in find_jurisdictions(lead), lead
+    assert not leans_back(lead), lead

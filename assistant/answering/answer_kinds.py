@@ -24,9 +24,27 @@ class AnswerKind:
     sentence: re.Pattern[str] | None  # a sentence that gives it (None: judged by span type)
 
 
+_PROVINCE_NAMES = (
+    r"\b(?:Alberta|British Columbia|B\.?C\.?|Saskatchewan|Manitoba|Ontario|Quebec|New Brunswick"
+    r"|Nova Scotia|Prince Edward Island|PEI|Newfoundland|Labrador|Yukon|Northwest Territories"
+    r"|NWT|Nunavut)\b"
+)
+
 # Checked in order: the first kind whose question pattern matches wins ("how long" is a
 # duration before "how many" is a number; "what are the steps" is a list before anything).
 KINDS: tuple[AnswerKind, ...] = (
+    AnswerKind(
+        # "Which provinces give a rebate for COR?", "where in canada is there no cor program":
+        # the answer names provinces, whatever else the question asks (the rebate is no
+        # figure here), so a sentence naming them fits and one naming none is no better lead.
+        "where",
+        re.compile(
+            r"\b(?:which|what) (?:provinces?|jurisdictions?|territories|parts of canada)\b"
+            r"|\b(?:where|anywhere) in canada\b",
+            re.I,
+        ),
+        re.compile(_PROVINCE_NAMES),
+    ),
     AnswerKind(
         "list",
         re.compile(
@@ -318,6 +336,35 @@ def is_hedge(text: str) -> bool:
         (True, False)
     """
     return bool(HEDGES.search(text.strip()))
+
+
+# "Which provinces have no COR incentive?": when the question asks where something is missing,
+# "No COR program was found in Quebec or PEI." is the answer, not a caveat.
+_ABSENCE = re.compile(r"\bno\b|\bwithout\b|n't\b|\bnot\b", re.I)
+_NONE_FOUND = re.compile(r"\bno (?:\w+ ){0,6}?(?:was|were) found\b", re.I)
+
+
+def asks_where(question: str) -> bool:
+    """Whether a question asks which provinces or territories something holds in.
+
+    Example:
+        >>> asks_where("Which provinces have no COR incentive?"), asks_where("What is COR?")
+        (True, False)
+    """
+    return bool(BY_NAME["where"].question.search(question))
+
+
+def answers_where_not(question: str, text: str) -> bool:
+    """Whether ``text`` says where something was not found, for a question asking where it
+    is missing: then a "No ... was found" sentence is the answer, not a caveat.
+
+    Example:
+        >>> answers_where_not("which provinces have no cor?", "No COR program was found in PEI.")
+        True
+        >>> answers_where_not("what does cor cost in PEI?", "No official figure was found.")
+        False
+    """
+    return asks_where(question) and bool(_ABSENCE.search(question) and _NONE_FOUND.search(text))
 
 
 # "what do I need to do and how long does it take?": a second question joined by "and" (or a

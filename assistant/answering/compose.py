@@ -14,6 +14,7 @@ import numpy as np
 
 from assistant.answering.answer import Citation
 from assistant.answering.answer_kinds import (
+    answers_where_not,
     defines,
     figure_wanted,
     is_hedge,
@@ -177,7 +178,7 @@ class Composer:
                     score,
                     foreign,
                     span.is_item,
-                    is_hedge(text),
+                    is_hedge(text) and not answers_where_not(question, text),
                     fits,
                     general=not _named(text),
                     vector=vector,
@@ -272,7 +273,10 @@ class Composer:
             key=lambda s: s.position,
         )
         stated = [s for s in own if not s.hedge and not is_fragment(s.text)]
-        if direct is not None and jurisdiction is None and not any(s.general for s in stated):
+        # Asked with no province, a lead naming none is preferred, unless the question asks
+        # which provinces ("Which provinces have no COR incentive?").
+        general = jurisdiction is None and kind != "where"
+        if direct is not None and general and not any(s.general for s in stated):
             # Asked with no province, a passage that only lists provinces' rules ("How do we
             # register?": Saskatchewan's deadlines) is no general answer: pick by sentence.
             direct = None
@@ -286,7 +290,7 @@ class Composer:
             extra_budget = 0 if kind == "list" else DIRECT_EXTRA_POINTS
         else:
             chosen = []
-            lead = pick_lead(ranked, kind, general=jurisdiction is None)
+            lead = pick_lead(ranked, kind, general=general)
             if lead is not None:
                 chosen.append(lead)
                 if kind == "list":
