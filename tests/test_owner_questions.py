@@ -385,3 +385,14 @@ def test_a_which_provinces_question_leads_with_the_provinces(assistant, question
     lead = lead_of(assistant.ask(question))
     assert named in find_jurisdictions(lead), lead
     assert not leans_back(lead), lead
+
+
+def test_a_follow_up_naming_another_province_gets_its_pass_mark(assistant):
+    # "what's the pass mark" -> "Ontario" -> "what about Nova Scotia?" led with "In every
+    # class, CSNS picks 5% of certified companies at random ...": "what's" was the token
+    # "what'", which no heading holds, and the question was read as "what is the pass mark?",
+    # a definition, so a section whose questions mention a pass mark was read instead.
+    turns = list(
+        assistant.converse(["what's the pass mark", "Ontario", "what about Nova Scotia?"])
+    )
+    assert re.search(r"\b80%", lead_of(turns[2])), turns[2].answer

@@ -212,10 +212,14 @@ class Composer:
         wanted = self.wanted(question)
         if not wanted or not passages:
             return None
-        defining = _defining_passage(question, passages, jurisdiction)
+        kind = question_kind(question)
+        # "what's the pass mark?" reads like "what is X?" but asks for a figure: only a
+        # definition question takes the section defining its term.
+        defining = (
+            _defining_passage(question, passages, jurisdiction) if kind == "definition" else None
+        )
         if defining is not None:
             return defining
-        kind = question_kind(question)
         # An opener of the kind asked before closeness in meaning: "who can do
         # secor in sask" matched "What is SECOR in Saskatchewan?", which opens with the limit,
         # and "Does Saskatchewan have COR and SECOR?", closer in meaning, which opens with

@@ -154,6 +154,8 @@ def tokenize(text: str) -> list[str]:
         ['secor', 'limit', 'alberta']
         >>> tokenize("Pourquoi adhérer à une mutuelle de prévention ?")[:2]
         ['pourquoi', 'adhérer']
+        >>> tokenize("what's IHSA's fee"), tokenize("WorkSafeBC’s rebate")
+        (['ihsa', 'fee'], ['worksafebc', 'rebate'])
     """
     return list(_tokens(text))
 
@@ -163,7 +165,13 @@ def tokenize(text: str) -> list[str]:
 # bounds keep a long-running chat's memory flat whatever its users type.
 @functools.lru_cache(maxsize=8192)
 def _tokens(text: str) -> tuple[str, ...]:
-    return tuple(stem(w) for w in _WORD.findall(text.lower()) if w not in STOPWORDS)
+    # "IHSA's" is IHSA and "what's" is "what": without this the stemmer made "ihsa'" and
+    # "what'", which matched nothing ("what's the pass mark" found no section asking it).
+    words = (_POSSESSIVE.sub("", w) for w in _WORD.findall(text.lower().replace("\u2019", "'")))
+    return tuple(stem(w) for w in words if w not in STOPWORDS)
+
+
+_POSSESSIVE = re.compile(r"'s$")
 
 
 GENERIC_WORDS = frozenset(tokenize(_GENERIC))
