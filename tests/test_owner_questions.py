@@ -396,3 +396,11 @@ def test_a_follow_up_naming_another_province_gets_its_pass_mark(assistant):
         assistant.converse(["what's the pass mark", "Ontario", "what about Nova Scotia?"])
     )
     assert re.search(r"\b80%", lead_of(turns[2])), turns[2].answer
+
+
+def test_a_fee_no_source_gives_is_answered_with_that_not_a_neighbouring_fact(assistant):
+    # It led with the Ontario element list; the sources say IHSA's fee amounts were not found.
+    lead = lead_of(assistant.ask("How much is IHSA's fee for reviewing a COR audit in Ontario?"))
+    assert "not found" in lead and "IHSA" in lead, lead
+    # ... while a cost the sources do give still leads with the figure (issue 13's table).
+    assert "$2,500" in lead_of(assistant.ask("what does an external COR audit cost?"))

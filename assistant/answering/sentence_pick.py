@@ -36,6 +36,16 @@ DIRECT_SPANS = 5  # sentences read in order from a passage whose heading asks th
 # 0.5 to 0.7 0.721/0.721/0.581, 0.75 (before) 0.721/0.721/0.570 (wild 0.344 at both), 0.8
 # 0.714/0.703/0.570, 0.9 0.707/0.703/0.581, 1.0 0.701/0.691/0.559. 0.65 is the band's middle.
 LEAD_CLOSE = 0.65
+# A caveat leads only when no fact comes close to it: the best fact scores under this share of
+# the best caveat. "How much is IHSA's fee for reviewing a COR audit?" led with the Ontario
+# element list; the answer is the caveat "IHSA will not review an audit until it has been
+# paid, but the fee amounts were not found". Calibrated on gold and phrasing (2026-12-03,
+# lead_fact gold/phrasing; recall unchanged; wild the check): off 0.748/0.733; 0.3 to 0.65
+# the same; 0.8 0.748/0.745 (PEI's "Ask the WCB of PEI ..." for "who do we talk to");
+# 0.85 0.755/0.745; 0.9 0.755/0.752 ("No COR program was found for Quebec." for "is there a
+# cor program here"); 1.0 the same on both, but wild then led "How can my company achieve
+# SAFE Work Certification?" with "Check the current list with SAFE Work Manitoba.".
+HEDGE_LEAD_SHARE = 0.9
 # Kinds specific enough to pick the lead: a number, a duration, a definition, a consequence
 # ("what happens if ..."), a benefit ("why pursue COR?": the money back or the bids, not what
 # COR is). "who" and "yesno" patterns match most sentences (any acronym, any "not" or "can"),
@@ -174,7 +184,8 @@ def cited(
 
 
 def pick_lead(ranked: list[Sentence], kind: str | None, *, general: bool) -> Sentence | None:
-    """The best sentence that states something: not a caveat, not an intro, not a fragment.
+    """The best sentence that states something: not an intro, not a fragment, and not a caveat
+    unless no fact comes close to it (HEDGE_LEAD_SHARE).
 
     Among the statements scoring within LEAD_CLOSE of the best, one of the kind asked for (a
     number for "how much", a duration, a definition for "what is") leads, and, asked with no
@@ -185,6 +196,8 @@ def pick_lead(ranked: list[Sentence], kind: str | None, *, general: bool) -> Sen
     if not statements:
         return None
     facts = [s for s in statements if not s.hedge] or statements
+    if facts[0].score < HEDGE_LEAD_SHARE * statements[0].score:
+        facts = statements  # no fact comes close: what the sources do not say is the answer
     close = [s for s in facts if s.score >= LEAD_CLOSE * facts[0].score]
     strict = kind in STRICT_KINDS
     # "How do I get COR?" asks for steps: a lead that a list follows in its passage.
