@@ -392,9 +392,7 @@ def test_a_follow_up_naming_another_province_gets_its_pass_mark(assistant):
     # class, CSNS picks 5% of certified companies at random ...": "what's" was the token
     # "what'", which no heading holds, and the question was read as "what is the pass mark?",
     # a definition, so a section whose questions mention a pass mark was read instead.
-    turns = list(
-        assistant.converse(["what's the pass mark", "Ontario", "what about Nova Scotia?"])
-    )
+    turns = list(assistant.converse(["what's the pass mark", "Ontario", "what about Nova Scotia?"]))
     assert re.search(r"\b80%", lead_of(turns[2])), turns[2].answer
 
 
@@ -404,3 +402,50 @@ def test_a_fee_no_source_gives_is_answered_with_that_not_a_neighbouring_fact(ass
     assert "not found" in lead and "IHSA" in lead, lead
     # ... while a cost the sources do give still leads with the figure (issue 13's table).
     assert "$2,500" in lead_of(assistant.ask("what does an external COR audit cost?"))
+
+
+def test_a_rebate_question_naming_the_program_is_its_own_question_then_a_new_premium(assistant):
+    # "how much is the prevention rebate if our premium is $50,000?" was read as a follow-up
+    # restating the place (the program's name locates Manitoba), so the question before it
+    # was answered again; and "what if it's $8,000?" had no premium word to be read by.
+    turns = list(
+        assistant.converse(
+            [
+                "Manitoba construction company, 45 workers",
+                "how much is the prevention rebate if our premium is $50,000?",
+                "what if it's $8,000?",
+            ]
+        )
+    )
+    amounts = [next(c for c in t.tool_calls if c.name == "estimate_incentive") for t in turns[1:]]
+    assert [call.result["amount"] for call in amounts] == [7500.0, 3000.0]  # 15%, $3,000 floor
+
+
+def test_a_program_named_in_a_follow_up_is_what_it_asks_about(assistant):
+    # "what's SOSE?" after the Ontario rebate answer repeated that answer: SOSE names Ontario,
+    # and a message that only names a place asks the last question again.
+    turns = list(
+        assistant.converse(
+            [
+                "we're a trucking company in Ontario with 25 drivers",
+                "is there a rebate?",
+                "what's SOSE?",
+            ]
+        )
+    )
+    assert turns[2].answer != turns[1].answer
+    assert "Supporting Ontario's Safe Employers" in lead_of(turns[2]), turns[2].answer
+
+
+def test_do_we_need_cor_for_contracts_is_about_the_buyers_not_the_program_choice(assistant):
+    # With the head count known it got the program recommendation, then the federal section.
+    turns = list(
+        assistant.converse(
+            [
+                "Manitoba construction company, 45 workers",
+                "do we need COR for government contracts?",
+            ]
+        )
+    )
+    assert not turns[1].tool_calls, turns[1].tool_calls
+    assert "Government of Manitoba" in lead_of(turns[1]), turns[1].answer

@@ -281,6 +281,24 @@ def find_money(text: str, keyword: str) -> float | None:
     return best[1] if best else None
 
 
+def only_money(text: str) -> float | None:
+    """The one amount a message gives in dollars ("$8,000", "8k", "8 grand"), when it gives
+    exactly one and no other number: "what if it's $8,000?" after a rebate answer.
+
+    Example:
+        >>> only_money("what if it's $8,000?"), only_money("and 12k?"), only_money("9 workers")
+        (8000.0, 12000.0, None)
+        >>> only_money("$8,000 with 12 workers") is None
+        True
+    """
+    digits = words_to_digits(text)
+    amounts = [m for m in _MONEY.finditer(digits) if m.group("amount")]
+    if len(amounts) != 1 or not (amounts[0].group("dollar") or amounts[0].group("scale")):
+        return None
+    match = amounts[0]
+    return _as_number(match.group("amount")) * _SCALES.get((match.group("scale") or "").lower(), 1)
+
+
 _MONTHS = {
     m: i
     for i, names in enumerate(

@@ -48,7 +48,8 @@ _WORD = re.compile(r"[a-z0-9]+")
 class Place:
     """A jurisdiction found in text, and the words it was found from.
 
-    ``kind`` is how: "name" (a province's name or short form), "code", "city", "fuzzy"
+    ``kind`` is how: "name" (a province's name or short form), "code", "city", "partner" (a
+    province's own partner, board or program: "IHSA", "CHOICES"), "fuzzy"
     (a misspelling). ``note`` says which reading was taken when the place is ambiguous.
     """
 
@@ -96,6 +97,9 @@ class _Gazetteer:
     common_words: frozenset[str]
     fuzzy_never: frozenset[str]
     longest: int  # words in the longest name, for n-gram lookup
+    # Normalized names of one province's partners and programs ("ihsa", "prevention rebate"):
+    # they locate the province, but unlike a town they are also what the owner asks about.
+    partners: frozenset[str] = frozenset()
 
 
 def write_places_cache(cache_dir: Path) -> None:
@@ -172,8 +176,10 @@ def gazetteer() -> _Gazetteer:
     }
     for key, (code, _) in ambiguous.items():
         places[key] = code
+    partners = set()
     for name, code in (data.get("partners") or {}).items():
         places[normalize(name)] = code  # a province's own certifying partner or WCB
+        partners.add(normalize(name))
     for key in names:  # a province's own name is never read as a town ("Alberta Beach")
         places.pop(key, None)
     longest = max(len(k.split()) for k in [*names, *places])
@@ -186,6 +192,7 @@ def gazetteer() -> _Gazetteer:
         frozenset(normalize(w) for w in data.get("common_words") or []),
         frozenset(normalize(w) for w in data.get("fuzzy_never") or []),
         longest,
+        frozenset(partners),
     )
 
 
@@ -247,7 +254,7 @@ def place_mentions(text: str) -> list[Place]:
         elif gram in g.places:
             if gram in g.common_words and not _PLACE_PREPOSITION.search(flat[: offsets[i]]):
                 continue
-            code, kind = g.places[gram], "city"
+            code, kind = g.places[gram], "partner" if gram in g.partners else "city"
             note = g.ambiguous.get(gram, (None, None))[1]
         if code is None:
             continue

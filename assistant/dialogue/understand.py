@@ -131,7 +131,8 @@ def is_question(text: str) -> bool:
 def _residual(text: str, found: Understood) -> set[str]:
     """The words of a message that are not slots or filler: empty for "what about Manitoba?"."""
     words = set(_WORDY.findall(words_to_digits(text).lower()))
-    if found.place is not None:
+    # A town says only where; "what's SOSE?" or "the prevention rebate" asks about a program.
+    if found.place is not None and found.place.kind != "partner":
         words -= set(_WORDY.findall(found.place.matched.lower()))
     return {w for w in words - _FILLER if len(w) > 2}
 

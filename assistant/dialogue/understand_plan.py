@@ -39,7 +39,9 @@ _ELIGIBILITY = re.compile(
     r"|\bhire\b|\bhiring\b|\bgrow|\blimit\b|\bfits?\b|\bright for\b"
     # "we sub out the taping, does that matter?": a fact just given, asked about.
     r"|\b(?:does|would|will|could) (?:that|this|it) (?:matter|change|affect|make a difference)"
-    r"|\bdo (?:i|we) need (?:a |the )?(?:cor|secor)\b|"
+    # "do we need COR?" asks which program; "do we need COR for government contracts?" what
+    # a buyer requires, for the guidance.
+    r"|\bdo (?:i|we) need (?:a |the )?(?:cor|secor)\b(?!\s+(?:for|to|on|with|before)\b)|"
     r"\ballowed\b|\bwhat if\b|\bwhich do\b|\bbest for\b|\bchoose\b|\bpick\b|\bwhat about\b",
     re.I,
 )

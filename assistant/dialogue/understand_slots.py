@@ -16,6 +16,7 @@ from assistant.dialogue.numbers import (
     find_count,
     find_date,
     find_money,
+    only_money,
     words_to_digits,
 )
 from assistant.dialogue.places import Place, find_place, reply_place
@@ -183,6 +184,10 @@ def read_slots(state: ConversationState, text: str) -> Understood:
         changes["premium"] = premium
     if (payroll := find_money(text, "payroll")) is not None:
         changes["payroll"] = payroll
+    # "what if it's $8,000?" after a rebate worked out on the premium: a new premium.
+    known = state.premium is not None and not {"premium", "payroll"} & set(changes)
+    if known and (amount := only_money(text)) is not None:
+        changes["premium"] = amount
     if _CERTIFIED.search(text) and (when := find_date(text)):
         changes["certified_on"] = when
     return found

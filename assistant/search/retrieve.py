@@ -70,7 +70,7 @@ _GENERIC = (
     "cor secor certificate recognition safety program employer business company need required "
     "require get my our workers crew province territory rules rule much many often here there "
     "involve involves involved mean means happen happens work works apply applies take takes "
-    "look like kind type way ways thing things tell know explain"
+    "look like kind type way ways thing things tell know explain out"
 )
 
 _WORD = re.compile(r"[^\W_]+(?:[.'][^\W_]+)*")  # Unicode letters: "adhérer" stays whole
