@@ -259,14 +259,34 @@ def defines(term_words: set[str], text: str, words_of, *, is_item: bool = False)
         >>> defines({"baseline", "audit"}, "Baseline audit: an audit of what you have.", tokenize,
         ...         is_item=True)
         True
+        >>> defines({"maintenance", "audit"}, "Internal or maintenance audit: an audit by staff.",
+        ...         tokenize, is_item=True)
+        True
     """
     # A list item defines only as a glossary line; as a sentence it is one of a list's parts.
     patterns = (_GLOSS,) if is_item else (_DEFINES, _GLOSS)
     match = next((m for m in (p.search(text.strip()) for p in patterns) if m), None)
     if match is None or not term_words:
         return False
-    subject = set(words_of(re.sub(r"\([^)]*\)", " ", match.group("subject"))))
-    return bool(subject) and subject <= term_words and bool(subject & term_words)
+    for named in _alternatives(re.sub(r"\([^)]*\)", " ", match.group("subject"))):
+        subject = set(words_of(named))
+        if subject and subject <= term_words and subject & term_words:
+            return True
+    return False
+
+
+def _alternatives(subject: str) -> list[str]:
+    """The terms a subject names: "Internal or maintenance audit" names an internal audit and
+    a maintenance audit (the glossary's way of giving two names for one thing).
+
+    Example:
+        >>> _alternatives("External or certification audit"), _alternatives("SECOR")
+        (['External audit', 'certification audit'], ['SECOR'])
+    """
+    left, joined, right = subject.partition(" or ")
+    if not joined:
+        return [subject]
+    return [" ".join([left, *right.split()[1:]]), right]
 
 
 # Which figure a "number" question wants, when it says: a pass mark or a score is a percent, a
