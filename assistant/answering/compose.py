@@ -226,14 +226,17 @@ class Composer:
         # "Saskatchewan has a Certificate of Recognition (COR) program."
         strict = kind in STRICT_KINDS
         fitting = {s.passage_rank for s in ranked or [] if strict and s.fits and not s.position}
-        asking: list[tuple[bool, bool, float, int]] = []
+        asking: list[tuple[bool, bool, bool, float, int]] = []
         for rank, passage in enumerate(passages[:DIRECT_CANDIDATES]):
             chunk = passage.chunk
             share = max(self._share(wanted, asked) for asked in (chunk.section, *chunk.questions))
             if share >= DIRECT_HIT_SHARE:
                 same_kind = kind in STRICT_KINDS and _heading_kind(chunk.section) == kind
-                asking.append((same_kind, rank in fitting, passage.similarity, -rank))
-        return -max(asking)[3] if asking else None
+                # Asked from a province, a national section comes after the others: "do we
+                # need COR for government contracts?" from Manitoba read the federal section.
+                local = jurisdiction is None or chunk.jurisdiction != "national"
+                asking.append((same_kind, rank in fitting, local, passage.similarity, -rank))
+        return -max(asking)[4] if asking else None
 
     def _share(self, wanted: set[str], asked: str) -> float:
         """The share of the question's (weighted) words that a heading or question contains."""
