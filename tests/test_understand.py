@@ -273,3 +273,32 @@ def test_sorry_before_a_new_question_answers_the_new_question():
     # ...while a real correction still re-asks the question before with the new count.
     fixed = plan_question("sorry, 12 workers not 21", state, NAMES)
     assert fixed.act == "correction" and fixed.standalone.startswith("which program?")
+
+
+def test_a_bare_number_correction_replaces_the_count():
+    # "sorry, 18 not 8" (no "workers") was a question of its own, answered "not covered".
+    state = ConversationState(jurisdiction="AB", workers=8, last_question="which program?")
+    plan = plan_question("sorry, 18 not 8", state, NAMES)
+    assert plan.act == "correction" and plan.state.workers == 18
+    # A number that is not the count given is left alone.
+    assert plan_question("sorry, 18 not 9", state, NAMES).state.workers == 8
+
+
+def test_and_for_secor_asks_the_last_question_for_that_program():
+    state = ConversationState(jurisdiction="AB", workers=18, last_question="what's the pass mark?")
+    plan = plan_question("and for SECOR?", state, NAMES)
+    assert plan.act == "follow_up" and plan.standalone.startswith("what's the pass mark for SECOR")
+    named = state.model_copy(update={"last_question": "how long is a COR good for?"})
+    assert plan_question("what about small cor?", named, NAMES).standalone.startswith(
+        "how long is a SECOR good for"
+    )
+    # After a statement of facts, "SECOR?" still asks whether SECOR fits.
+    stated = state.model_copy(update={"last_question": "Steinbach framing, 9 guys"})
+    assert "Steinbach" not in plan_question("SECOR?", stated, NAMES).standalone
+
+
+def test_a_french_head_count_is_read():
+    plan = plan_question(
+        "je suis entrepreneur à Montréal avec 10 employés", ConversationState(), NAMES
+    )
+    assert plan.state.jurisdiction == "QC" and plan.state.workers == 10

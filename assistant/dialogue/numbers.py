@@ -36,7 +36,9 @@ _PEOPLE = (
     r"(?:full[- ]time\s+|part[- ]time\s+|permanent\s+|seasonal\s+|casual\s+|other\s+)?"
     r"(?:workers?|employees?|staff(?:ers)?|people|guys|gals|folks|crew(?: members)?|men|"
     r"labou?rers|drivers|ftes?|hands|techs?|caregivers|roofers|carpenters|landscapers|persons|"
-    r"electricians|plumbers|operators|of us)\b"
+    r"electricians|plumbers|operators|of us|"
+    # Quebec owners write in French: "avec 10 employés", "8 travailleurs".
+    r"employ[ée]s?|travailleu(?:r|rs|se|ses)|salari[ée]s?)\b"
 )
 _NUM = r"(-?\d[\d,]*(?:\.\d+)?)"
 # "6 full time and 5 part timers": everyone on the payroll counts toward a SECOR limit.

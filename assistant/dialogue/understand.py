@@ -128,6 +128,26 @@ def is_question(text: str) -> bool:
     return "?" in text or bool(_QUESTION_START.search(text) or _QUESTION_CUE.search(text))
 
 
+def _only_program(text: str) -> str | None:
+    """The program a message names and nothing else: "and for SECOR?" -> "SECOR".
+
+    Example:
+        >>> _only_program("and for small cor?"), _only_program("what is SECOR?")
+        ('SECOR', None)
+    """
+    match = _ONLY_PROGRAM.match(text)
+    if match is None:
+        return None
+    return "COR" if match.group("program").lower() == "cor" else "SECOR"
+
+
+_ONLY_PROGRAM = re.compile(
+    r"^\W*(?:(?:ok(?:ay)?|and|so|what about|how about)\W+)*(?:(?:for|with|on) )?(?:the )?"
+    r"(?P<program>secor|small cor|cor)\b(?: then)?\W*$",
+    re.I,
+)
+
+
 def _residual(text: str, found: Understood) -> set[str]:
     """The words of a message that are not slots or filler: empty for "what about Manitoba?"."""
     words = set(_WORDY.findall(words_to_digits(text).lower()))
@@ -271,10 +291,22 @@ def _follow_up(
         and len(_residual(question, found)) <= CORRECTION_NEW_WORDS_MAX
     ):
         elliptical = True
-    if not (elliptical and state.last_question and state.last_question != question):
+    # "and for SECOR?", "what about small cor?": the last question again, for that program
+    # (after a statement of facts, "SECOR?" asks whether SECOR fits: the eligibility check).
+    earlier = state.last_question
+    program = _only_program(question)
+    if program and earlier and is_question(earlier) and not elliptical:
+        named = re.search(r"\b(?:secor|small cor|cor)\b", earlier, re.I)
+        earlier = (
+            f"{earlier[: named.start()]}{program}{earlier[named.end() :]}"
+            if named
+            else f"{earlier.rstrip(' ?')} for {program}?"
+        )
+        elliptical = True
+    if not (elliptical and earlier and earlier != question):
         return None
     plan = plan_for(
-        state.last_question,
+        earlier,
         new_state,
         names,
         found.what_if,
@@ -285,7 +317,7 @@ def _follow_up(
     )
     plan.question = question
     plan.act = "correction" if _CORRECTION.search(question) else "follow_up"
-    plan.state = plan.state.model_copy(update={"last_question": state.last_question})
+    plan.state = plan.state.model_copy(update={"last_question": earlier})
     plan.notes = slot_notes(found) + plan.notes
     return plan
 

@@ -70,6 +70,7 @@ _HYPOTHETICAL = re.compile(
     r"|^\s*(?:and|what about|how about)?\s*(?:with|at)\s+\d",
     re.I,
 )
+_SWAPPED = re.compile(r"\b(?P<new>\d+)\s*,?\s*not\s+(?P<old>\d+)\b", re.I)
 _WITH_N = re.compile(
     r"^\s*(?:and|what about|how about|ok|so)?\s*(?P<we>we'?re|we are|i'?m|i am)?\s*"
     r"(?P<prep>with|at)\s+(?P<n>\d+)\s*(?:now|today)?\s*[?.!]?\s*$",
@@ -114,6 +115,23 @@ class Understood:
         return bool(set(self.changes) - {"last_question"})
 
 
+def _count_said(said: str, digits: str, base: int | None) -> Count | None:
+    """The head count a message gives, the known count ``base`` helping to read a bare one."""
+    count = find_count(said)
+    if count is not None:
+        return count
+    # "and with 10?" changes a known count; "we're at 6" states one ("at 6" alone does not).
+    match = _WITH_N.search(digits)
+    states_it = bool(match) and match.group("we") and match.group("prep").lower() == "at"
+    if match and (base is not None or states_it):
+        return Count(int(match.group("n")), match.group(0))
+    # "sorry, 18 not 8": a correction of the count already given, with no "workers" word.
+    swap = _SWAPPED.search(digits) if base is not None else None
+    if swap and int(swap.group("old")) == base:
+        return Count(int(swap.group("new")), swap.group(0))
+    return None
+
+
 def read_slots(state: ConversationState, text: str) -> Understood:
     """What a message says about the business: place, size, subcontractors, money, industry.
 
@@ -149,12 +167,7 @@ def read_slots(state: ConversationState, text: str) -> Understood:
         delta = 1
     elif (match := LOSE.search(digits)) and base is not None:
         delta = -int(match.group(1))
-    count = find_count(said)
-    # "and with 10?" changes a known count; "we're at 6" states one ("at 6" alone does not).
-    match = _WITH_N.search(digits) if count is None else None
-    states_it = bool(match) and match.group("we") and match.group("prep").lower() == "at"
-    if match and (base is not None or states_it):
-        count = Count(int(match.group("n")), match.group(0))
+    count = _count_said(said, digits, base)
     if delta is not None:
         new = max(0, base + delta)
         verb = "hire" if delta > 0 else "lose"
