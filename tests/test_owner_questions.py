@@ -449,3 +449,21 @@ def test_do_we_need_cor_for_contracts_is_about_the_buyers_not_the_program_choice
     )
     assert not turns[1].tool_calls, turns[1].tool_calls
     assert "Government of Manitoba" in lead_of(turns[1]), turns[1].answer
+
+
+def test_payroll_and_base_rate_given_after_the_formula_work_out_the_incentive(assistant):
+    # The reply got the program recommendation again: the base rate was read only from the
+    # question's own words, and a message giving money was taken for a statement of facts.
+    turns = list(
+        assistant.converse(
+            [
+                "we're in BC with 15 people",
+                "how is the incentive worked out?",
+                "our payroll is 900k and base rate is $2.10",
+            ]
+        )
+    )
+    call = next(c for c in turns[2].tool_calls if c.name == "estimate_incentive")
+    assert call.args["payroll"] == 900000 and call.args["base_rate"] == 2.1
+    assert call.result["amount"] == 1890.0  # 900,000 / 100 x 2.10 x 10% (bc.yaml)
+    assert turns[2].state.base_rate == 2.1

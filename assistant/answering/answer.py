@@ -75,6 +75,7 @@ class ConversationState(BaseModel):
     industry: str | None = None
     premium: float | None = None
     payroll: float | None = None
+    base_rate: float | None = None  # the WCB base rate per $100 of payroll (BC's formula)
     certified_on: str | None = None  # the date of the certificate, for the audit schedule
     last_question: str | None = None
     pending: str | None = None
@@ -98,6 +99,7 @@ class ConversationState(BaseModel):
             "industry": self.industry,
             "premium": self.premium,
             "payroll": self.payroll,
+            "base_rate": self.base_rate,
             "certified_on": self.certified_on,
         }
 

@@ -90,7 +90,8 @@ _FILLER = frozenset(
     "what about and how with if we i our my the a an in on for of to then so ok okay that this "
     "it is are be would still much also instead sorry meant mean actually not no yes wait oops "
     "hire hired hiring more extra additional new add get take bring workers worker employees "
-    "guys people staff crew us me plus premium premiums payroll wcb k thousand there here now "
+    "guys people staff crew us me plus premium premiums payroll base rate wcb k thousand there "
+    "here now "
     "were was say suppose supposing had have has got pay paid pays grand year years yearly "
     "annually annual about roughly around approximately".split()
 )
@@ -314,6 +315,7 @@ def _follow_up(
         corpus_similarity=None,
         stated_here=True,
         count_stated="workers" in found.changes and not is_question(question),
+        money_stated=bool({"premium", "payroll", "base_rate"} & set(found.changes)),
     )
     plan.question = question
     plan.act = "correction" if _CORRECTION.search(question) else "follow_up"

@@ -90,7 +90,6 @@ _SCHEDULE = re.compile(
     r"(\d{4}-\d{2}-\d{2})",
     re.I,
 )
-_BASE_RATE = re.compile(r"base rate (?:of|is)?\s*\$?\s*(\d+(?:\.\d+)?)", re.I)
 _HOLDS_PROGRAM = re.compile(
     r"\b(?:hold|have|got|earned|with|as|for)\s+(?:a\s+|an\s+|our\s+|my\s+)?(SECOR|COR)\b"
     r"|\b(SECOR|COR)[- ](?:holders?|certified|cert(?:ificate)? holders?)\b",
@@ -251,6 +250,7 @@ def plan_for(
     province_need: Intent | None = None,
     earlier: str | None = None,
     count_stated: bool = False,
+    money_stated: bool = False,
     work_in: str | None = None,
 ) -> Plan:
     """Plan the tools and retrieval for a question with the state it is asked in (``work_in``:
@@ -277,7 +277,14 @@ def plan_for(
     if code is None:
         plan.general_first = True
     if code:
-        plan_tools(plan, question, tool_state, stated_here, count_stated=count_stated)
+        plan_tools(
+            plan,
+            question,
+            tool_state,
+            stated_here,
+            count_stated=count_stated,
+            money_stated=money_stated,
+        )
         if plan.ask_for_workers:
             plan.state = state.model_copy(update={"pending": question, "asked_for": "workers"})
     if work_in:
@@ -332,7 +339,11 @@ def plan_tools(
     stated_here: bool,
     *,
     count_stated: bool = False,
+    money_stated: bool = False,
 ) -> None:
+    """The tools a question needs; ``money_stated``: the message just gave a premium, payroll
+    or base rate for the incentive question before it ("how is the incentive worked out?"
+    then "our payroll is 900k and base rate is $2.10": now the amount can be worked out)."""
     code = state.jurisdiction
     follow_up_on_size = bool(
         HIRE_MORE.search(question) or ONE_MORE.search(question) or LOSE.search(question)
@@ -353,7 +364,10 @@ def plan_tools(
     ):
         plan.ask_for_workers = True
     asks_amount = not _ABOUT_PROGRAM.search(question) or _AMOUNT.search(question)
-    wants_rate = (_INCENTIVE.search(question) and asks_amount) or _gains_with_rate(question, code)
+    wants_rate = (
+        (_INCENTIVE.search(question) and (asks_amount or money_stated))
+        or _gains_with_rate(question, code)
+    )
     if wants_rate or (
         state.premium is not None and find_money(question, "premium|assessment") is not None
     ):
@@ -362,8 +376,8 @@ def plan_tools(
             args["payroll"] = state.payroll
         if state.premium is not None:
             args["premium"] = state.premium
-        if match := _BASE_RATE.search(question):
-            args["base_rate"] = float(match.group(1))
+        if state.base_rate is not None:
+            args["base_rate"] = state.base_rate
         if match := _HOLDS_PROGRAM.search(question):
             args["program"] = (match.group(1) or match.group(2)).upper()
         elif program := _recommended_program(state):

@@ -70,6 +70,8 @@ _HYPOTHETICAL = re.compile(
     r"|^\s*(?:and|what about|how about)?\s*(?:with|at)\s+\d",
     re.I,
 )
+# "base rate is $2.10": the WCB rate per $100 of payroll that BC's incentive formula uses.
+BASE_RATE = re.compile(r"base rate (?:of|is)?\s*\$?\s*(\d+(?:\.\d+)?)", re.I)
 _SWAPPED = re.compile(r"\b(?P<new>\d+)\s*,?\s*not\s+(?P<old>\d+)\b", re.I)
 _WITH_N = re.compile(
     r"^\s*(?:and|what about|how about|ok|so)?\s*(?P<we>we'?re|we are|i'?m|i am)?\s*"
@@ -197,6 +199,8 @@ def read_slots(state: ConversationState, text: str) -> Understood:
         changes["premium"] = premium
     if (payroll := find_money(text, "payroll")) is not None:
         changes["payroll"] = payroll
+    if rate := BASE_RATE.search(text):
+        changes["base_rate"] = float(rate.group(1))
     # "what if it's $8,000?" after a rebate worked out on the premium: a new premium.
     known = state.premium is not None and not {"premium", "payroll"} & set(changes)
     if known and (amount := only_money(text)) is not None:
@@ -269,6 +273,8 @@ def understood_line(state: ConversationState, found: Understood | None, names: d
         parts.append(f"WCB premium ${state.premium:,.0f}")
     if state.payroll is not None:
         parts.append(f"payroll ${state.payroll:,.0f}")
+    if state.base_rate is not None:
+        parts.append(f"base rate ${state.base_rate:.2f}")
     return ", ".join(parts)
 
 
