@@ -332,6 +332,23 @@ def _eligibility_args(state: ConversationState) -> dict:
     return args
 
 
+def _incentive_args(question: str, state: ConversationState) -> dict:
+    """The incentive tool's inputs: the money the conversation gave, and which program."""
+    args: dict = {"jurisdiction": state.jurisdiction}
+    for name in ("payroll", "premium", "base_rate"):
+        if getattr(state, name) is not None:
+            args[name] = getattr(state, name)
+    if match := _HOLDS_PROGRAM.search(question):
+        args["program"] = (match.group(1) or match.group(2)).upper()
+    elif program := _recommended_program(state):
+        # "which one do we go for" -> SECOR, then "and the rebate?": the rebate of the
+        # program the conversation recommended, not the jurisdiction's first incentive.
+        args["program"] = program
+    if _FIRST_YEAR.search(question):
+        args["first_year"] = True
+    return args
+
+
 def plan_tools(
     plan: Plan,
     question: str,
@@ -371,22 +388,7 @@ def plan_tools(
     if wants_rate or (
         state.premium is not None and find_money(question, "premium|assessment") is not None
     ):
-        args: dict = {"jurisdiction": code}
-        if state.payroll is not None:
-            args["payroll"] = state.payroll
-        if state.premium is not None:
-            args["premium"] = state.premium
-        if state.base_rate is not None:
-            args["base_rate"] = state.base_rate
-        if match := _HOLDS_PROGRAM.search(question):
-            args["program"] = (match.group(1) or match.group(2)).upper()
-        elif program := _recommended_program(state):
-            # "which one do we go for" -> SECOR, then "and the rebate?": the rebate of the
-            # program the conversation recommended, not the jurisdiction's first incentive.
-            args["program"] = program
-        if _FIRST_YEAR.search(question):
-            args["first_year"] = True
-        plan.tools.append(("estimate_incentive", args))
+        plan.tools.append(("estimate_incentive", _incentive_args(question, state)))
     if match := _SCHEDULE.search(question):
         plan.tools.append(
             ("audit_schedule", {"jurisdiction": code, "certified_on": match.group(1)})
