@@ -467,3 +467,12 @@ def test_payroll_and_base_rate_given_after_the_formula_work_out_the_incentive(as
     assert call.args["payroll"] == 900000 and call.args["base_rate"] == 2.1
     assert call.result["amount"] == 1890.0  # 900,000 / 100 x 2.10 x 10% (bc.yaml)
     assert turns[2].state.base_rate == 2.1
+
+
+def test_how_long_is_the_certificate_good_for_gets_its_validity(assistant):
+    # From Manitoba it led with "You must become certified within 18 months of registering.":
+    # "good for" shared no word with "valid" (owner_words.yaml).
+    lead = lead_of(
+        assistant.ask("how long is the certificate good for", ConversationState(jurisdiction="MB"))
+    )
+    assert re.search(r"\b3 years\b|\bthree years\b", lead) and "18 months" not in lead, lead
