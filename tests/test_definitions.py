@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.answering.answer import ConversationState
 from assistant.answering.definitions import defines_term, defining_sections, term_words
 from assistant.knowledge.corpus import Chunk
 
@@ -74,3 +75,12 @@ def test_a_section_asking_of_the_very_term_comes_before_one_adding_cor():
     sections = [_chunk("What is a COR audit?"), _chunk("What is an audit?", "AB")]
     found = defining_sections("What is an audit?", sections, None, None)
     assert [c.section for c in found] == ["What is an audit?"]
+
+
+def test_a_term_with_its_short_name_in_brackets_gets_the_provinces_definition(assistant):
+    # "What is Certificate of Recognition (COR)?" from Newfoundland and Labrador got the
+    # national definition: the term's words were not the NL section's "What is COR in ...?".
+    answer = assistant.ask(
+        "What is Certificate of Recognition (COR)?", ConversationState(jurisdiction="NL")
+    )
+    assert "Newfoundland and Labrador" in answer.answer.split("\n")[0], answer.answer

@@ -10,6 +10,7 @@ meaning, and a longer section that mentions the term often outranks the one defi
 from __future__ import annotations
 
 import functools
+import re
 
 from assistant.answering.answer_kinds import defined_term, question_kind
 from assistant.knowledge.corpus import Chunk
@@ -51,9 +52,20 @@ def term_words(text: str) -> frozenset[str]:
     Example:
         >>> sorted(term_words("What is SECOR in Alberta?")), term_words("How long is it?")
         (['secor'], frozenset())
+        >>> sorted(term_words("What is Certificate of Recognition (COR)?"))
+        ['cor']
     """
     term = defined_term(text)
-    return frozenset(tokenize(term)) - SLOT_WORDS - place_words(term) if term else frozenset()
+    if not term:
+        return frozenset()
+    # "Certificate of Recognition (COR)" asks about COR, as the corpus's "What is COR in
+    # Newfoundland and Labrador?" does: a bracketed short name is the term.
+    short = _SHORT_NAME.search(term)
+    words = frozenset(tokenize(short.group(1) if short else term))
+    return words - SLOT_WORDS - place_words(term)
+
+
+_SHORT_NAME = re.compile(r"\(([A-Z][A-Za-z]{1,7})\)")
 
 
 def asked_terms(chunk: Chunk) -> list[frozenset[str]]:
