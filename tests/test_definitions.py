@@ -84,3 +84,10 @@ def test_a_term_with_its_short_name_in_brackets_gets_the_provinces_definition(as
         "What is Certificate of Recognition (COR)?", ConversationState(jurisdiction="NL")
     )
     assert "Newfoundland and Labrador" in answer.answer.split("\n")[0], answer.answer
+
+
+def test_what_is_in_an_audit_is_no_definition_question(assistant):
+    # "whats in the cor 2020 audit", a question of Ontario's element section, read as "what is
+    # an audit?", so "What is an audit?" from Ontario led with the 14 elements.
+    lead = assistant.ask("What is an audit?", ConversationState(jurisdiction="ON")).answer
+    assert lead.startswith("A COR audit is"), lead

@@ -237,7 +237,9 @@ def defined_term(question: str) -> str | None:
 MAX_TERM_WORDS = 6  # "Small Employer Certificate of Recognition" is the longest term asked
 _NOT_A_TERM = re.compile(
     r"\b(?:difference|between|vs\.?|versus|compared?|best|better|point|cheapest|next|first)\b"
-    r"|\b(?:i|we|my|our)\b",
+    r"|\b(?:i|we|my|our)\b"
+    # "whats in the cor 2020 audit" asks what it contains, not what it is.
+    r"|^(?:in|on|inside|involved|included)\b",
     re.I,
 )
 
