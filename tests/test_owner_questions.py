@@ -476,3 +476,25 @@ def test_how_long_is_the_certificate_good_for_gets_its_validity(assistant):
         assistant.ask("how long is the certificate good for", ConversationState(jurisdiction="MB"))
     )
     assert re.search(r"\b3 years\b|\bthree years\b", lead) and "18 months" not in lead, lead
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what's the deadline for the maintenance audit in BC?",
+        "whats the deadline for the maintenance audit in BC?",
+    ],
+)
+def test_the_maintenance_audit_deadline_is_not_the_investigation_deadline(assistant, question):
+    # It led with "In BC you must start a preliminary investigation right away, ...": that
+    # section's heading held one word of the question, its opener a duration ("whats" was
+    # also the word "what" once stemmed).
+    lead = lead_of(assistant.ask(question))
+    assert "investigation" not in lead and "December 31" in lead, lead
+
+
+def test_a_section_listing_both_programs_leads_with_the_one_asked(assistant):
+    lead = lead_of(
+        assistant.ask("what training do we need for SECOR?", ConversationState(jurisdiction="MB"))
+    )
+    assert lead.startswith("SECOR") or "SECOR" in lead.split(":")[0], lead

@@ -34,6 +34,7 @@ from assistant.answering.sentence_pick import (
     items_after,
     more_points,
     pick_lead,
+    program_first,
     read_in_order,
     same,
     sentence_before,
@@ -226,7 +227,7 @@ class Composer:
         # "Saskatchewan has a Certificate of Recognition (COR) program."
         strict = kind in STRICT_KINDS
         fitting = {s.passage_rank for s in ranked or [] if strict and s.fits and not s.position}
-        asking: list[tuple[bool, bool, bool, float, int]] = []
+        asking: list[tuple[bool, bool, bool, bool, float, int]] = []
         for rank, passage in enumerate(passages[:DIRECT_CANDIDATES]):
             chunk = passage.chunk
             share = max(self._share(wanted, asked) for asked in (chunk.section, *chunk.questions))
@@ -235,8 +236,13 @@ class Composer:
                 # Asked from a province, a national section comes after the others: "do we
                 # need COR for government contracts?" from Manitoba read the federal section.
                 local = jurisdiction is None or chunk.jurisdiction != "national"
-                asking.append((same_kind, rank in fitting, local, passage.similarity, -rank))
-        return -max(asking)[4] if asking else None
+                # A heading or question holding all the owner's words before one holding some:
+                # "what's the deadline for the maintenance audit in BC?" read the section on
+                # investigation deadlines (its opener gives a duration) over "What are the
+                # year-end deadlines?", one of whose questions asks it.
+                whole = share >= 1.0
+                asking.append((same_kind, whole, rank in fitting, local, passage.similarity, -rank))
+        return -max(asking)[5] if asking else None
 
     def _share(self, wanted: set[str], asked: str) -> float:
         """The share of the question's (weighted) words that a heading or question contains."""
@@ -288,7 +294,7 @@ class Composer:
             # register?": Saskatchewan's deadlines) is no general answer: pick by sentence.
             direct = None
         if direct is not None:
-            chosen = read_in_order(own, kind)
+            chosen = program_first(read_in_order(own, kind), question)
             if kind == "yesno":
                 chosen = self._option_first(question, chosen, passages[direct].chunk)
             heading_asks = self._share(self.wanted(question), passages[direct].chunk.section)

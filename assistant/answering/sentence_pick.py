@@ -253,6 +253,31 @@ def read_in_order(own: list[Sentence], kind: str | None) -> list[Sentence]:
     return [lead, *rest]
 
 
+_PROGRAM_LINE = re.compile(r"^(SECOR|COR):")
+_ASKS_SECOR = re.compile(r"\b(?:secor|small cor)\b", re.I)
+
+
+def program_first(chosen: list[Sentence], question: str) -> list[Sentence]:
+    """A section listing each program's rule ("COR: four training modules." then "SECOR:
+    three ...") leads with the line of the program the question names.
+
+    Example:
+        >>> lines = [Sentence("COR: four modules.", 0, 0, 1.0), Sentence("SECOR: 3.", 0, 1, 1.0)]
+        >>> [s.text for s in program_first(lines, "what training for SECOR?")][0]
+        'SECOR: 3.'
+    """
+    asked = "SECOR" if _ASKS_SECOR.search(question) else None
+    if not chosen or asked is None:
+        return chosen
+    first = _PROGRAM_LINE.match(chosen[0].text)
+    own = next(
+        (s for s in chosen if (m := _PROGRAM_LINE.match(s.text)) and m.group(1) == asked), None
+    )
+    if first is None or first.group(1) == asked or own is None:
+        return chosen
+    return [own, *(s for s in chosen if s is not own)]
+
+
 def span_before(everything: list[Sentence], lead: Sentence) -> Sentence | None:
     """The span just before the lead in its passage."""
     return next(

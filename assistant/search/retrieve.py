@@ -168,7 +168,8 @@ def _tokens(text: str) -> tuple[str, ...]:
     # "IHSA's" is IHSA and "what's" is "what": without this the stemmer made "ihsa'" and
     # "what'", which matched nothing ("what's the pass mark" found no section asking it).
     words = (_POSSESSIVE.sub("", w) for w in _WORD.findall(text.lower().replace("\u2019", "'")))
-    return tuple(stem(w) for w in words if w not in STOPWORDS)
+    stems = (stem(w) for w in words if w not in STOPWORDS)
+    return tuple(t for t in stems if t not in STOPWORDS)  # "whats" is "what" once stemmed
 
 
 _POSSESSIVE = re.compile(r"'s$")
