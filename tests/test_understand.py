@@ -302,3 +302,14 @@ def test_a_french_head_count_is_read():
         "je suis entrepreneur à Montréal avec 10 employés", ConversationState(), NAMES
     )
     assert plan.state.jurisdiction == "QC" and plan.state.workers == 10
+
+
+def test_can_i_do_the_audit_myself_is_not_the_program_choice():
+    # With the head count known it got the program recommendation again.
+    state = ConversationState(
+        jurisdiction="BC", workers=3, last_question="Which program fits us, COR or SECOR?"
+    )
+    plan = plan_question("can I do the audit myself?", state, NAMES)
+    assert not plan.tools and "for SECOR" in plan.standalone  # the audit of the program it fits
+    assert plan_question("can we do SECOR?", state, NAMES).tools[0][0] == "check_eligibility"
+    assert plan_question("what program?", state, NAMES).tools[0][0] == "check_eligibility"

@@ -27,15 +27,17 @@ from assistant.tools.eligibility import check_eligibility
 
 _ELIGIBILITY = re.compile(
     # "which one" asks for a program, "which one of us should sign the audit?" for a person.
-    r"\bwhich (?:program|one(?! of\b)|certificate|cert|cor|secor|applies)\b"
+    r"\b(?:which|what) (?:program|one(?! of\b)|certificate|cert|cor|secor|applies)\b"
     r"|\bgo (?:with )?(?:secor|cor)\b"
     r"|^\s*(?:secor|cor|small cor)\s*\??\s*$|\bwhat (?:can|could|should) (?:i|we) (?:get|do)\b"
     r"|\bapplies to (?:us|me)\b|\bstill (?:qualify|fit|go)\b|\bwhat do (?:i|we) (?:need|get)\b"
     r"|\b(?:is|will|would|does) (?:secor|cor|small cor) (?:be )?(?:good enough|enough|ok|okay|do|"
     r"work|count|cut it)\b|\b(?:take|accept|allow)s? (?:secor|small cor)\b"
     r"|\bcan (?:i|we) do (?:secor|small cor)\b|\bwhich class\b"
-    r"|\beligib|\bqualif|\bcan (?:i|we) (?:do|get|use|"
-    r"apply|go)|\bsecor or cor\b|\bcor or secor\b|\bshould (?:i|we)\b|\bwhat happens (?:at|if|when)"
+    # "can we do SECOR?" asks whether it fits; "can I do the audit myself?" who audits.
+    r"|\beligib|\bqualif|\bcan (?:i|we) (?:do|get|use|apply|go)"
+    r"(?!\s+(?:the|our|an?|my)\s+(?:\w+\s+)?(?:audit|self-audit|assessment|course)s?\b)"
+    r"|\bsecor or cor\b|\bcor or secor\b|\bshould (?:i|we)\b|\bwhat happens (?:at|if|when)"
     r"|\bhire\b|\bhiring\b|\bgrow|\blimit\b|\bfits?\b|\bright for\b"
     # "we sub out the taping, does that matter?": a fact just given, asked about.
     r"|\b(?:does|would|will|could) (?:that|this|it) (?:matter|change|affect|make a difference)"
@@ -216,9 +218,10 @@ _NAMES_PROGRAM = re.compile(r"\b(?:secor|cor|small cor|ocop)\b", re.I)
 
 
 def _program_named(text: str) -> str | None:
-    """The program a message names, as the tools spell it ("small cor" is SECOR)."""
-    match = _NAMES_PROGRAM.search(text)
-    return match.group(0).upper().replace("SMALL COR", "SECOR") if match else None
+    """The program a message names, as the tools spell it ("small cor" is SECOR); None when it
+    names both ("Which program fits us, COR or SECOR?")."""
+    named = {m.upper().replace("SMALL COR", "SECOR") for m in _NAMES_PROGRAM.findall(text)}
+    return named.pop() if len(named) == 1 else None
 
 
 # Nearest example of data/province_need.yaml at least this close, labelled `depends`: the
