@@ -498,3 +498,11 @@ def test_a_section_listing_both_programs_leads_with_the_one_asked(assistant):
         assistant.ask("what training do we need for SECOR?", ConversationState(jurisdiction="MB"))
     )
     assert lead.startswith("SECOR") or "SECOR" in lead.split(":")[0], lead
+
+
+def test_how_many_workers_can_secor_have_gets_the_limits(assistant):
+    # It led with "Energy Safety Canada (...): at least 4 interviews for 5 employees, ...":
+    # "many" was the question's one word to match, and the interview section holds it.
+    lead = lead_of(assistant.ask("how many workers can SECOR have?"))
+    assert re.search(r"\b(?:10|9|20) or fewer\b|\bfewer than (?:10|20)\b", lead), lead
+    assert "interview" not in lead, lead

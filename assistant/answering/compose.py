@@ -406,7 +406,12 @@ def _wanted(question: str) -> frozenset[str]:
     say nothing about which sentence answers, so they do not count here. That holds for a city
     or a misspelt province too ("kelowna", "saskatchewen").
     """
-    return frozenset(tokenize(question)) - SLOT_WORDS - place_words(question)
+    return frozenset(tokenize(question)) - SLOT_WORDS - place_words(question) - _ASKING_WORDS
+
+
+# "how many", "how much": the kind of answer (answer_kinds reads them), not its topic: "how many
+# workers can SECOR have?" matched "How many workers will the auditor interview?" on "many".
+_ASKING_WORDS = frozenset({"many", "much"})
 
 
 @functools.lru_cache(maxsize=4096)
