@@ -506,3 +506,8 @@ def test_how_many_workers_can_secor_have_gets_the_limits(assistant):
     lead = lead_of(assistant.ask("how many workers can SECOR have?"))
     assert re.search(r"\b(?:10|9|20) or fewer\b|\bfewer than (?:10|20)\b", lead), lead
     assert "interview" not in lead, lead
+
+
+def test_a_caveat_about_other_partners_never_leads(assistant):
+    lead = lead_of(assistant.ask("we failed our audit with 72% in Alberta"))
+    assert not lead.lower().startswith("other"), lead

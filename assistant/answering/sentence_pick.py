@@ -183,6 +183,9 @@ def cited(
     return lead_text, "\n".join(points), citations
 
 
+_ABOUT_OTHERS = re.compile(r"(?:other|others')\b", re.I)
+
+
 def pick_lead(ranked: list[Sentence], kind: str | None, *, general: bool) -> Sentence | None:
     """The best sentence that states something: not an intro, not a fragment, and not a caveat
     unless no fact comes close to it (HEDGE_LEAD_SHARE).
@@ -196,8 +199,13 @@ def pick_lead(ranked: list[Sentence], kind: str | None, *, general: bool) -> Sen
     if not statements:
         return None
     facts = [s for s in statements if not s.hedge] or statements
-    if facts[0].score < HEDGE_LEAD_SHARE * statements[0].score:
-        facts = statements  # no fact comes close: what the sources do not say is the answer
+    if facts[0].score < HEDGE_LEAD_SHARE * statements[0].score and not _ABOUT_OTHERS.match(
+        statements[0].text
+    ):
+        # No fact comes close: what the sources do not say is the answer to "how much is
+        # IHSA's fee?". Not a caveat about others: "we failed our audit with 72%" led with
+        # "Other partners' rules for a failed audit were not found; ask yours."
+        facts = statements
     close = [s for s in facts if s.score >= LEAD_CLOSE * facts[0].score]
     strict = kind in STRICT_KINDS
     # "How do I get COR?" asks for steps: a lead that a list follows in its passage.
