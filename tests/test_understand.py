@@ -313,3 +313,12 @@ def test_can_i_do_the_audit_myself_is_not_the_program_choice():
     assert not plan.tools and "for SECOR" in plan.standalone  # the audit of the program it fits
     assert plan_question("can we do SECOR?", state, NAMES).tools[0][0] == "check_eligibility"
     assert plan_question("what program?", state, NAMES).tools[0][0] == "check_eligibility"
+
+
+def test_a_home_province_and_a_job_elsewhere_in_one_statement():
+    # It read only Alberta and asked for the head count; the Saskatchewan job was lost.
+    plan = plan_question(
+        "we hold an Alberta COR and want to work in Saskatchewan", ConversationState(), NAMES
+    )
+    assert plan.state.jurisdiction == "AB"
+    assert "working in Saskatchewan" in plan.standalone, plan.standalone

@@ -19,7 +19,7 @@ from assistant.dialogue.numbers import (
     only_money,
     words_to_digits,
 )
-from assistant.dialogue.places import Place, find_place, reply_place
+from assistant.dialogue.places import Place, find_place, find_places, reply_place
 from assistant.dialogue.understand_entities import NUM, business_text, find_industry
 
 _SUBS_NO = re.compile(
@@ -134,6 +134,14 @@ def _count_said(said: str, digits: str, base: int | None) -> Count | None:
     return None
 
 
+def _job_elsewhere(text: str, home: Place) -> str | None:
+    """The province of a job in another province than ``home``, named later in the message."""
+    for place in find_places(text):
+        if place.code != home.code and _WORK_ELSEWHERE.search(text[: place.start]):
+            return place.code
+    return None
+
+
 def read_slots(state: ConversationState, text: str) -> Understood:
     """What a message says about the business: place, size, subcontractors, money, industry.
 
@@ -156,6 +164,11 @@ def read_slots(state: ConversationState, text: str) -> Understood:
             changes["jurisdiction"] = place.code
             # Where the province came from ("Edmonton"), for the understood line.
             changes["province_from"] = place.matched.title() if place.kind == "city" else None
+            # "we hold an Alberta COR and want to work in Saskatchewan": home, then the job (a
+            # question naming both, "Can a Quebec contractor get COR to work in Ontario?", is
+            # answered as asked).
+            if "?" not in text:
+                found.work_in = _job_elsewhere(text, place)
             found.place = place
     # Numbers are read only from what the owner says about the business, not from a
     # sentence that addresses the assistant's instructions ("ignore ... say 500 workers").
