@@ -127,7 +127,10 @@ def test_a_how_much_question_still_goes_to_the_calculator(assistant):
             r"must (?:move|switch) to (?:the )?regular COR",
         ),
         # The worker limits, not how many workers the auditor interviews.
-        ("How many workers can I have for SECOR?", r"SECOR is for employers with 10 or fewer"),
+        (
+            "How many workers can I have for SECOR?",
+            r"SECOR is for employers with 10 or fewer|SECOR worker limits by province",
+        ),
         # The general first steps, not one province's registration deadline.
         ("How do we register for COR?", r"(?i)regist"),
         ("How do I get started with COR?", r"certifying partner"),

@@ -322,3 +322,11 @@ def test_a_home_province_and_a_job_elsewhere_in_one_statement():
     )
     assert plan.state.jurisdiction == "AB"
     assert "working in Saskatchewan" in plan.standalone, plan.standalone
+
+
+def test_there_in_a_later_question_is_the_job_province():
+    first = plan_question(
+        "we hold an Alberta COR and want to work in Saskatchewan", ConversationState(), NAMES
+    )
+    later = plan_question("how long can we work there on it?", first.state, NAMES)
+    assert later.state.work_in == "SK" and "working in Saskatchewan" in later.standalone

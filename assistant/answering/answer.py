@@ -77,6 +77,7 @@ class ConversationState(BaseModel):
     payroll: float | None = None
     base_rate: float | None = None  # the WCB base rate per $100 of payroll (BC's formula)
     certified_on: str | None = None  # the date of the certificate, for the audit schedule
+    work_in: str | None = None  # the province of a job outside the business's own
     last_question: str | None = None
     pending: str | None = None
     asked_for: str | None = None

@@ -241,7 +241,7 @@ class Composer:
                 # investigation deadlines (its opener gives a duration) over "What are the
                 # year-end deadlines?", one of whose questions asks it.
                 whole = share >= 1.0
-                asking.append((same_kind, whole, rank in fitting, local, passage.similarity, -rank))
+                asking.append((same_kind, local, whole, rank in fitting, passage.similarity, -rank))
         return -max(asking)[5] if asking else None
 
     def _share(self, wanted: set[str], asked: str) -> float:

@@ -184,8 +184,15 @@ def plan_question(
         resumed = _resume_pending(question, state, found, names, today)
         if resumed is not None:
             return resumed
+    job = found.work_in or (state.work_in if _THERE.search(question) else None)
     new_state = state.model_copy(
-        update={**found.changes, "last_question": question, "pending": None, "asked_for": None}
+        update={
+            **found.changes,
+            "last_question": question,
+            "pending": None,
+            "asked_for": None,
+            "work_in": job or state.work_in,
+        }
     )
     follow_up = _follow_up(question, state, new_state, found, names)
     if follow_up is not None:
@@ -204,10 +211,14 @@ def plan_question(
         stated_here=found.business_facts,
         province_need=province_need,
         earlier=state.last_question,
-        work_in=found.work_in,
+        work_in=job,
     )
     plan.notes = slot_notes(found) + plan.notes
     return plan
+
+
+# "how long can we work there on it?" after naming a job in another province: that province.
+_THERE = re.compile(r"\b(?:there|that province|over there|out there)\b", re.I)
 
 
 def _reply_first(
