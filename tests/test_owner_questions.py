@@ -514,3 +514,13 @@ def test_how_many_workers_can_secor_have_gets_the_limits(assistant):
 def test_a_caveat_about_other_partners_never_leads(assistant):
     lead = lead_of(assistant.ask("we failed our audit with 72% in Alberta"))
     assert not lead.lower().startswith("other"), lead
+
+
+def test_is_cor_worth_bothering_with_gets_reasons(assistant):
+    # From Nova Scotia it led with the COR definition.
+    lead = lead_of(
+        assistant.ask(
+            "is COR something we should bother with?", ConversationState(jurisdiction="NS")
+        )
+    )
+    assert re.search(r"\b(?:require|bid\w*|tenders?|rebates?|premiums?)\b", lead), lead

@@ -76,6 +76,9 @@ KINDS: tuple[AnswerKind, ...] = (
             r"|\b(?:benefits?|advantages?|avantages?)\b|\bwhat(?:'s| is) in it for\b"
             r"|\bhow (?:can|does|will|would|could) (?:an? |the )?(?:cor|secor|it|this|that"
             r"|certification|certificate) (?:help|benefit)\b"
+            # "So, is COR worth it?", "is COR something we should bother with?"
+            r"|\bworth it\b|\bworth (?:the (?:trouble|effort|cost|money)|getting|doing)\b"
+            r"|\bbother(?:ing)? with\b"
             r"|^\W*pourquoi (?:adh[ée]rer|participer|obtenir|devenir|joindre|s'inscrire)\b",
             re.I,
         ),
