@@ -106,3 +106,10 @@ def test_of_sections_asking_the_question_one_opening_with_the_kind_asked_is_read
 ):
     state = ConversationState(jurisdiction=province) if province else None
     assert re.search(lead, lead_of(assistant.ask(question, state))), question
+
+
+def test_a_two_part_heading_leads_with_the_part_asked(assistant):
+    # "How long does it take to get COR in Ontario, and how long is it valid?" opens with the
+    # time to certify; asked how long it is good for, the lead is the validity.
+    assert "three years" in lead_of(assistant.ask("how long is cor good for in ontario"))
+    assert "year or more" in lead_of(assistant.ask("how long does it take to get cor in ontario"))

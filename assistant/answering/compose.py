@@ -30,6 +30,7 @@ from assistant.answering.sentence_pick import (
     STRICT_KINDS,
     Sentence,
     answer_first,
+    best_first,
     cited,
     items_after,
     more_points,
@@ -244,6 +245,20 @@ class Composer:
                 asking.append((same_kind, local, whole, rank in fitting, passage.similarity, -rank))
         return -max(asking)[5] if asking else None
 
+    def _asks_later_part(self, question: str, heading: str) -> bool:
+        """Whether a two-part heading's later part holds more of the question's words."""
+        parts = question_parts(heading)
+        if len(parts) < 2:
+            return False
+        wanted = self.wanted(question)
+
+        def held(part: str) -> float:  # in the part's words or the owner's ("good for": valid)
+            words = set(tokenize(part))
+            return sum(self._weight(t) for t in wanted if t in words or said_otherwise(t, words))
+
+        shares = [held(part) for part in parts]
+        return max(shares[1:]) > shares[0]
+
     def _share(self, wanted: set[str], asked: str) -> float:
         """The share of the question's (weighted) words that a heading or question contains."""
         total = sum(self._weight(t) for t in wanted)
@@ -300,6 +315,10 @@ class Composer:
             heading_asks = self._share(self.wanted(question), passages[direct].chunk.section)
             if kind not in ("list", "definition") and heading_asks < DIRECT_HIT_SHARE:
                 chosen = answer_first(chosen, kind)
+            elif self._asks_later_part(question, passages[direct].chunk.section):
+                # "How long does it take to get COR in Ontario, and how long is it valid?"
+                # opens with the first part's answer; "how long is cor good for" asks the second.
+                chosen = best_first(chosen, kind)
             extra_budget = 0 if kind == "list" else DIRECT_EXTRA_POINTS
         else:
             chosen = []

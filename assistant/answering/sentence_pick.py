@@ -334,6 +334,16 @@ def answer_first(chosen: list[Sentence], kind: str | None) -> list[Sentence]:
     return [best, *(s for s in chosen if s is not best)]
 
 
+def best_first(chosen: list[Sentence], kind: str | None) -> list[Sentence]:
+    """The best-scored statement of the kind asked leads a passage read in order."""
+    strict = kind in STRICT_KINDS
+    pool = [s for s in chosen if not s.hedge and not leans_back(s.text) and (s.fits or not strict)]
+    if not pool:
+        return chosen
+    best = max(pool, key=lambda s: s.score)
+    return [best, *(s for s in chosen if s is not best)]
+
+
 def more_points(ranked: list[Sentence], chosen: list[Sentence], budget: int) -> list[Sentence]:
     """Up to ``budget`` more points, best first: no fragment, no near-repeat, at most
     POINTS_PER_PASSAGE from one passage; a weak match only from the lead's own passage."""
