@@ -524,3 +524,13 @@ def test_is_cor_worth_bothering_with_gets_reasons(assistant):
         )
     )
     assert re.search(r"\b(?:require|bid\w*|tenders?|rebates?|premiums?)\b", lead), lead
+
+
+def test_another_provinces_board_rule_does_not_answer_for_this_province(assistant):
+    # "WorkSafeBC does not accept Action Plans." led a Manitoba answer: the sentence names
+    # BC's board, not BC, so it read as Manitoba's.
+    answer = assistant.ask(
+        "can we use an action plan instead of a maintenance audit?",
+        ConversationState(jurisdiction="MB"),
+    )
+    assert "WorkSafeBC" not in answer.answer.split("\n\nConfirm")[0], answer.answer

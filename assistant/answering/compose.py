@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 
 import numpy as np
 
@@ -41,6 +42,7 @@ from assistant.answering.sentence_pick import (
     sentence_before,
     short_answer_before,
 )
+from assistant.dialogue.places import partner_codes
 from assistant.dialogue.understand import find_jurisdictions
 from assistant.knowledge.corpus import Chunk
 from assistant.knowledge.sentences import Span, sentences_of, spans_of
@@ -409,7 +411,7 @@ def _place(
         return False, 1.0
     # A sentence that names no province speaks for its section: "The rebate is 15% of
     # premium" under "How does Manitoba's Prevention Rebate work?" is Manitoba's.
-    named = _named(text) or _named(chunk.section)
+    named = _about(text) or _named(chunk.section)
     own = chunk.jurisdiction == jurisdiction
     if named and jurisdiction not in named and not own and not named & asked_about:
         return True, 0.05  # a topic document's line about another province
@@ -466,6 +468,18 @@ def _named(text: str) -> frozenset[str]:
     """The jurisdictions a sentence names, cached: every answer reads the same passages, and
     these patterns cost more than the rest of the sentence scoring (issue 17's profile)."""
     return frozenset(find_jurisdictions(text))
+
+
+@functools.lru_cache(maxsize=8192)
+def _about(text: str) -> frozenset[str]:
+    """The jurisdictions a sentence is about: those it names, and that of the board or partner
+    whose rule it states, named before its first colon, comma or bracket ("WorkSafeBC does not
+    accept Action Plans." led a Manitoba answer; "SafetyDriven: ..."). A partner cited as an
+    example ("Apply: fill in the partner's form (SCSA, BCCSA).") leaves the line general. Only
+    for keeping other provinces' lines out: a sentence naming a partner still reads as general
+    ("... and so do subcontractors under SCSA" answers "do owners count?" for every province)."""
+    subject = re.split(r"[:;,(]", text, maxsplit=1)[0]
+    return _named(text) | frozenset(partner_codes(subject))
 
 
 def _stored_vectors(passage: Scored, count: int) -> np.ndarray | None:

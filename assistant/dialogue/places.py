@@ -291,6 +291,30 @@ def _dedupe(found: list[Place]) -> list[Place]:
     return out
 
 
+@cache
+def _partner_pattern() -> tuple[re.Pattern[str], dict[str, str]]:
+    data = load_yaml(DATA.read_text(encoding="utf-8"))
+    shared = {normalize(n) for n in data.get("shared_partners") or []}
+    codes = {
+        normalize(name): code
+        for name, code in (data.get("partners") or {}).items()
+        if normalize(name) not in shared
+    }
+    names = sorted(codes, key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(re.escape(n) for n in names) + r")\b"), codes
+
+
+def partner_codes(text: str) -> set[str]:
+    """The provinces whose own partner, board or program a text names ("WorkSafeBC": BC).
+
+    Example:
+        >>> sorted(partner_codes("WorkSafeBC does not accept Action Plans; nor does the WSCC."))
+        ['BC']
+    """
+    pattern, codes = _partner_pattern()
+    return {codes[m.group(0)] for m in pattern.finditer(normalize(text))}
+
+
 def find_place(text: str) -> Place | None:
     """The first jurisdiction the text names, or None.
 
