@@ -534,3 +534,13 @@ def test_another_provinces_board_rule_does_not_answer_for_this_province(assistan
         ConversationState(jurisdiction="MB"),
     )
     assert "WorkSafeBC" not in answer.answer.split("\n\nConfirm")[0], answer.answer
+
+
+def test_what_happens_after_a_serious_incident_leads_with_the_consequence(assistant):
+    # It led with a list item cut from its list: "A fatality or a serious injury or incident."
+    lead = lead_of(
+        assistant.ask(
+            "what happens if we have a serious incident?", ConversationState(jurisdiction="AB")
+        )
+    )
+    assert re.search(r"\b(?:action plan|revoke|review)", lead), lead

@@ -115,7 +115,9 @@ KINDS: tuple[AnswerKind, ...] = (
         ),
         re.compile(
             r"\b(?:if|when|once|after|beyond|above|past|more than)\b.{0,120}?\b(?:must|will|has to|"
-            r"have to|needs? to|loses?|lost|no longer|switch\w*|move\w*|becomes?|ends?|stops?)\b"
+            r"have to|needs? to|loses?|lost|no longer|switch\w*|move\w*|becomes?|ends?|stops?"
+            # "After a serious incident ... the ministry ... may revoke the COR."
+            r"|may|can (?:require|revoke|suspend|cancel|lose|ask))\b"
             r"|\bno longer\b",
             re.I,
         ),
