@@ -49,6 +49,16 @@ def counting_phrase(counting: Counting) -> str:
     return "employees (a headcount, not payroll hours)"
 
 
+def with_article(noun: str) -> str:
+    """``a maintenance audit``, ``an annual internal audit``.
+
+    Example:
+        >>> with_article("annual internal audit"), with_article("maintenance audit")
+        ('an annual internal audit', 'a maintenance audit')
+    """
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
+
+
 def join_and(items: list[str]) -> str:
     """``a, b and c``.
 

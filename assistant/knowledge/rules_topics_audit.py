@@ -6,6 +6,7 @@ the rules say nothing on it); ``assistant.knowledge.rules_passages`` lists them 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from assistant.knowledge.jurisdictions import NATIONAL
@@ -17,6 +18,7 @@ from assistant.knowledge.rules_prose import (
     join_and,
     marks_clause,
     partner_names,
+    with_article,
 )
 from assistant.knowledge.rules_schema import PassMarks, Sourced, dedupe
 from assistant.presentation.format import percent
@@ -112,10 +114,11 @@ def audit_cycle(b: PassageBuilder) -> None:
     plural = "s" if len(cy.maintenance_years) > 1 else ""
     sentences = [
         f"In {place} a COR is valid for {cy.validity_years} years.",
-        f"In year{plural} {years} the employer completes a {cy.maintenance_audit} each year."
+        f"In year{plural} {years} the employer completes {with_article(cy.maintenance_audit)}"
+        + ("." if re.search(r"\bannual|\byearly", cy.maintenance_audit) else " each year.")
         if cy.maintenance_years
         else "",
-        f"Before the certificate expires, a {cy.recertification_audit} renews it.",
+        f"Before the certificate expires, {with_article(cy.recertification_audit)} renews it.",
     ]
     if cy.due_rule == "calendar_year":
         sentences.append("Each audit must be completed before the end of the calendar year.")

@@ -18,6 +18,7 @@ from assistant.knowledge.rules_prose import (
     describe_incentive,
     join_and,
     marks_clause,
+    with_article,
 )
 from assistant.knowledge.rules_schema import (
     Cycle,
@@ -34,20 +35,16 @@ def _marks(marks: PassMarks) -> str:
     return f"at least {percent(marks.overall)} overall" + marks_clause(marks, legislated=False)
 
 
-def _a(noun: str) -> str:
-    """``a maintenance audit``, ``an annual internal audit``."""
-    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
-
-
 def _validity(name: str, cycle: Cycle) -> str:
     """``a COR is valid for 3 years, with a maintenance audit in years 2 and 3``."""
-    clause = f"{_a(name)} is valid for {cycle.validity_years} years"
+    clause = f"{with_article(name)} is valid for {cycle.validity_years} years"
     return clause + (_maintenance(cycle) if cycle.maintenance_years else "")
 
 
 def _cycle_sentence(place: str, name: str, cycle: Cycle) -> str:
     """``In Alberta a COR is valid for 3 years, ...; a recertification audit renews it.``"""
-    return f"In {place} {_validity(name, cycle)}; {_a(cycle.recertification_audit)} renews it."
+    renewal = with_article(cycle.recertification_audit)
+    return f"In {place} {_validity(name, cycle)}; {renewal} renews it."
 
 
 def _incentives_for(rules: JurisdictionRules, program: str) -> list[IncentiveRule]:
@@ -129,7 +126,7 @@ def _audit_sentence(b: PassageBuilder, vals: list[Sourced[Any]]) -> str:
 def _maintenance(cycle: Cycle) -> str:
     years = join_and([str(y) for y in cycle.maintenance_years])
     plural = "s" if len(cycle.maintenance_years) > 1 else ""
-    return f", with {_a(cycle.maintenance_audit)} in year{plural} {years}"
+    return f", with {with_article(cycle.maintenance_audit)} in year{plural} {years}"
 
 
 def _money_sentences(b: PassageBuilder, program: str, vals: list[Sourced[Any]]) -> list[str]:

@@ -16,6 +16,7 @@ from assistant.knowledge.rules_prose import (
     join_and,
     partner_industries,
     short_partner_name,
+    with_article,
 )
 from assistant.knowledge.rules_schema import Counting, Sourced, dedupe
 
@@ -204,7 +205,8 @@ def other_programs(b: PassageBuilder) -> None:
     for prog in b.rules.other_programs:
         cond = prog.conditions.value
         sentences = [
-            f"{prog.local_name.value} (program id {prog.id}) is a {place} certificate.",
+            f"{prog.local_name.value} (program id {prog.id}) is "
+            f"{with_article(place + ' certificate')}.",
             prog.description.value,
             f"It is for businesses of at most {cond.max_workers} worker"
             f"{'s' if cond.max_workers != 1 else ''}"
