@@ -200,6 +200,8 @@ HEDGES = re.compile(
     r"^(?:no|none) (?:\w+ ){0,4}?(?:was|were|is|are) (?:found|published|given|known)\b"
     r"|^no (?:official|partner|public)\b|\bwas not found\b|\bwere not found\b|\[secondary\]"
     r"|^(?:ask|confirm|check) (?:with |your |the |yours|them)|^treat (?:this|these|it) as\b"
+    # "Ask SafetyDriven before relying on an FTE count.": advice to ask, not the answer.
+    r"|^(?:ask|confirm with) [A-Z]\w+ (?:before|for|whether|about|if|which|what|how)\b"
     r"|\bare secondary\b|\bis secondary\b|^what (?:the|our) sources? (?:do )?says?\b",
     re.I,
 )
@@ -361,6 +363,8 @@ def is_hedge(text: str) -> bool:
     Example:
         >>> is_hedge("No official figure was found."), is_hedge("It costs at least $2,500.")
         (True, False)
+        >>> is_hedge("Ask SafetyDriven before relying on an FTE count.")
+        True
     """
     return bool(HEDGES.search(text.strip()))
 
