@@ -144,12 +144,7 @@ class Composer:
             meanings = _similarities(stored, passage, question_vector)
             for position, span in enumerate(spans):
                 tokens = set(tokenize(span.text))
-                # "WorkSafeBC ... incentive ... assessment" shares "reduce my WCB premiums"'s
-                # words in the guidance's own terms (owner_words.yaml).
-                overlap = sum(
-                    self._weight(t) for t in wanted if t in tokens or said_otherwise(t, tokens)
-                )
-                lexical = overlap / math.sqrt(len(tokens) + 4)
+                lexical = self._held(wanted, tokens) / math.sqrt(len(tokens) + 4)
                 meaning = None if meanings is None else float(meanings[position])
                 vector = None if stored is None else stored[position]
                 rows.append((rank, position, span, lexical, meaning, vector))
@@ -235,7 +230,7 @@ class Composer:
             chunk = passage.chunk
             share = max(self._share(wanted, asked) for asked in (chunk.section, *chunk.questions))
             if share >= DIRECT_HIT_SHARE:
-                same_kind = kind in STRICT_KINDS and _heading_kind(chunk.section) == kind
+                same_kind = strict and _heading_kind(chunk.section) == kind
                 # Asked from a province, a national section comes after the others: "do we
                 # need COR for government contracts?" from Manitoba read the federal section.
                 local = jurisdiction is None or chunk.jurisdiction != "national"
@@ -253,13 +248,14 @@ class Composer:
         if len(parts) < 2:
             return False
         wanted = self.wanted(question)
-
-        def held(part: str) -> float:  # in the part's words or the owner's ("good for": valid)
-            words = set(tokenize(part))
-            return sum(self._weight(t) for t in wanted if t in words or said_otherwise(t, words))
-
-        shares = [held(part) for part in parts]
+        shares = [self._held(wanted, set(tokenize(part))) for part in parts]
         return max(shares[1:]) > shares[0]
+
+    def _held(self, wanted: set[str], words: set[str]) -> float:
+        """The weight of the question's words that ``words`` hold, in their own terms or in the
+        guidance's ("WorkSafeBC ... incentive" holds "reduce my WCB premiums": owner_words.yaml;
+        "valid" holds "good for")."""
+        return sum(self._weight(t) for t in wanted if t in words or said_otherwise(t, words))
 
     def _share(self, wanted: set[str], asked: str) -> float:
         """The share of the question's (weighted) words that a heading or question contains."""

@@ -272,9 +272,7 @@ def find_money(text: str, keyword: str) -> float | None:
             tail = digits[match.end() : match.end() + 12]
             if re.match(r"\s*(?:%|percent|workers?|employees?|guys|people|years?)", tail, re.I):
                 continue
-            value = _as_number(match.group("amount")) * _SCALES.get(
-                (match.group("scale") or "").lower(), 1
-            )
+            value = _money_value(match)
             if value < BARE_AMOUNT_MIN and not (match.group("dollar") or match.group("scale")):
                 continue  # "hazard assessment 92": an audit score beside the word, not money
             distance = abs(match.start() - kmatch.start())
@@ -297,7 +295,11 @@ def only_money(text: str) -> float | None:
     amounts = [m for m in _MONEY.finditer(digits) if m.group("amount")]
     if len(amounts) != 1 or not (amounts[0].group("dollar") or amounts[0].group("scale")):
         return None
-    match = amounts[0]
+    return _money_value(amounts[0])
+
+
+def _money_value(match: re.Match[str]) -> float:
+    """The dollars a _MONEY match states, its scale applied ("40k": 40,000)."""
     return _as_number(match.group("amount")) * _SCALES.get((match.group("scale") or "").lower(), 1)
 
 

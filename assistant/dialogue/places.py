@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -97,9 +97,10 @@ class _Gazetteer:
     common_words: frozenset[str]
     fuzzy_never: frozenset[str]
     longest: int  # words in the longest name, for n-gram lookup
-    # Normalized names of one province's partners and programs ("ihsa", "prevention rebate"):
-    # they locate the province, but unlike a town they are also what the owner asks about.
-    partners: frozenset[str] = frozenset()
+    # Normalized names of one province's partners and programs ("ihsa", "prevention rebate")
+    # and their province: they locate it, but unlike a town they are also what is asked about.
+    partners: dict[str, str] = field(default_factory=dict)
+    shared_partners: frozenset[str] = frozenset()  # serving several provinces ("wscc")
 
 
 def write_places_cache(cache_dir: Path) -> None:
@@ -176,10 +177,8 @@ def gazetteer() -> _Gazetteer:
     }
     for key, (code, _) in ambiguous.items():
         places[key] = code
-    partners = set()
-    for name, code in (data.get("partners") or {}).items():
-        places[normalize(name)] = code  # a province's own certifying partner or WCB
-        partners.add(normalize(name))
+    partners = {normalize(name): code for name, code in (data.get("partners") or {}).items()}
+    places.update(partners)  # a province's own certifying partner or WCB
     for key in names:  # a province's own name is never read as a town ("Alberta Beach")
         places.pop(key, None)
     longest = max(len(k.split()) for k in [*names, *places])
@@ -192,7 +191,8 @@ def gazetteer() -> _Gazetteer:
         frozenset(normalize(w) for w in data.get("common_words") or []),
         frozenset(normalize(w) for w in data.get("fuzzy_never") or []),
         longest,
-        frozenset(partners),
+        partners,
+        frozenset(normalize(n) for n in data.get("shared_partners") or []),
     )
 
 
@@ -293,13 +293,8 @@ def _dedupe(found: list[Place]) -> list[Place]:
 
 @cache
 def _partner_pattern() -> tuple[re.Pattern[str], dict[str, str]]:
-    data = load_yaml(DATA.read_text(encoding="utf-8"))
-    shared = {normalize(n) for n in data.get("shared_partners") or []}
-    codes = {
-        normalize(name): code
-        for name, code in (data.get("partners") or {}).items()
-        if normalize(name) not in shared
-    }
+    g = gazetteer()
+    codes = {name: code for name, code in g.partners.items() if name not in g.shared_partners}
     names = sorted(codes, key=len, reverse=True)
     return re.compile(r"\b(?:" + "|".join(re.escape(n) for n in names) + r")\b"), codes
 

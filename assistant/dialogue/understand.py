@@ -28,6 +28,7 @@ from assistant.dialogue.understand_plan import (
     guidance_focus,
     plan_for,
     plan_tools,
+    program_named,
     standalone_question,
 )
 from assistant.dialogue.understand_slots import (
@@ -137,9 +138,7 @@ def _only_program(text: str) -> str | None:
         ('SECOR', None)
     """
     match = _ONLY_PROGRAM.match(text)
-    if match is None:
-        return None
-    return "COR" if match.group("program").lower() == "cor" else "SECOR"
+    return program_named(match.group("program")) if match else None
 
 
 _ONLY_PROGRAM = re.compile(

@@ -195,7 +195,7 @@ def standalone_question(
         program = _audit_program(state, earlier)
     elif earlier and _REFERS_BACK.search(question):
         # "what's SECOR anyway?" then "ok, we're in Nunavut, can we get it?": it is SECOR.
-        program = _program_named(earlier)
+        program = program_named(earlier)
     if program:
         extras.append(f"for {program}")
     return f"{question} ({', '.join(extras)})" if extras else question
@@ -208,7 +208,7 @@ _ABOUT_AUDIT = re.compile(r"\baudit|\bpass(?:ing)?\b|\bmarks?\b|\bscor(?:e|ing)\
 
 def _audit_program(state: ConversationState, earlier: str | None) -> str | None:
     """COR or SECOR: the one the question before named, else the one the business fits."""
-    if earlier and (named := _program_named(earlier)):
+    if earlier and (named := program_named(earlier)):
         return named
     fits = _fitting_program(state)
     return fits if fits in ("COR", "SECOR") else None
@@ -217,7 +217,7 @@ def _audit_program(state: ConversationState, earlier: str | None) -> str | None:
 _NAMES_PROGRAM = re.compile(r"\b(?:secor|cor|small cor|ocop)\b", re.I)
 
 
-def _program_named(text: str) -> str | None:
+def program_named(text: str) -> str | None:
     """The program a message names, as the tools spell it ("small cor" is SECOR); None when it
     names both ("Which program fits us, COR or SECOR?")."""
     named = {m.upper().replace("SMALL COR", "SECOR") for m in _NAMES_PROGRAM.findall(text)}
